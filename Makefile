@@ -1,0 +1,24 @@
+# Two commands do all the set-up on a fresh machine:  make demo  and  make test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/quizgen generate banks/convolucion-seed.es.yaml --seed 2024 --versions 2 --format markdown,html,json --out out/demo
+	@echo "Wrote out/demo: open out/demo/v1/problems.md and out/demo/v1/key.md"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,149 @@
+"""The `quizgen` command. Heavy modules (torch, the pipeline) are imported inside the commands that need
+them, so `quizgen --help`, `quizgen solve` and `quizgen schema` start fast."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from . import __version__
+from .errors import QuizgenError
+
+DEFAULT_FORMATS = "markdown,json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except QuizgenError as error:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(error)}))
+        else:
+            print(f"quizgen: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a bug of ours: one line for the user, the traceback on request
+        if os.environ.get("QUIZGEN_DEBUG"):
+            raise
+        print(f"quizgen: internal error (please report it): {error.__class__.__name__}: {error}; "
+              "set QUIZGEN_DEBUG=1 for the traceback", file=sys.stderr)
+        return 70
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quizgen",
+        description="Randomized, reproducible convolution exercises whose answers are checked by the "
+                    "output-size formula and by torch.")
+    parser.add_argument("--version", action="version", version=f"quizgen {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    gen = commands.add_parser("generate", help="write problem sets and answer keys from a bank",
+                              description="Write, per version, a problem set and its answer key.")
+    gen.add_argument("bank", help="the YAML bank")
+    gen.add_argument("--versions", type=_positive, default=1, metavar="N", help="versions v1..vN (default 1)")
+    gen.add_argument("--roster", metavar="CSV", help="one version per student id (column student_id)")
+    gen.add_argument("--seed", type=int, help="the seed (default: the bank's seed, else 0)")
+    gen.add_argument("--lang", choices=["es", "en"], help="language of the texts (default: the bank's)")
+    gen.add_argument("--format", default=DEFAULT_FORMATS, metavar="FORMATS",
+                     help=f"comma-separated: markdown, html, json (default {DEFAULT_FORMATS})")
+    gen.add_argument("--out", default="out", metavar="DIR", help="output directory (default out)")
+    gen.add_argument("--templates", metavar="DIR", help="a directory of template overrides")
+    gen.set_defaults(run=run_generate)
+
+    chk = commands.add_parser("check", help="validate a bank and cross-check sampled versions with torch",
+                              description="Validate a bank and cross-check every answer of N sampled "
+                                          "versions with torch, writing nothing.")
+    chk.add_argument("bank")
+    chk.add_argument("--versions", type=_positive, default=20, metavar="N", help="versions to sample (default 20)")
+    chk.add_argument("--seed", type=int)
+    chk.set_defaults(run=run_check)
+
+    solve = commands.add_parser("solve", help="output shape of a convolution, with the worked steps",
+                                description="Output shape of a convolution, with the worked steps. Sizes are "
+                                            "N (every dimension) or HxW.")
+    solve.add_argument("op", choices=["conv2d", "conv1d"])
+    solve.add_argument("--input", required=True, metavar="HxW", help="input size, e.g. 7x9 (conv1d: 7)")
+    solve.add_argument("--kernel", required=True, metavar="HxW", help="kernel size, e.g. 3x5")
+    solve.add_argument("--stride", default="1", metavar="HxW")
+    solve.add_argument("--padding", default="0", metavar="HxW", help="zero padding per side, or same / valid")
+    solve.add_argument("--dilation", default="1", metavar="HxW")
+    solve.add_argument("--lang", choices=["es", "en"], default="en")
+    solve.add_argument("--json", action="store_true", help='print {"output_shape": [...], "steps": [...]}')
+    solve.set_defaults(run=run_solve)
+
+    schema = commands.add_parser("schema", help="print a JSON Schema (the bank format, or the JSON output)")
+    schema.add_argument("which", nargs="?", choices=["bank", "output"], default="bank")
+    schema.set_defaults(run=run_schema)
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return value
+
+
+def run_generate(args) -> int:
+    from .pipeline import generate  # noqa: PLC0415
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    written = generate(args.bank, args.out, formats, versions=args.versions, seed=args.seed, language=args.lang,
+                       roster=args.roster, templates=args.templates)
+    print(f"wrote {len(written)} files to {args.out}")
+    return 0
+
+
+def run_check(args) -> int:
+    from .pipeline import check  # noqa: PLC0415
+
+    bank, checks = check(args.bank, versions=args.versions, seed=args.seed)
+    print(f"{bank.file}: ok: {len(bank.questions)} questions x {args.versions} versions, "
+          f"{checks} answers confirmed by torch")
+    return 0
+
+
+def run_solve(args) -> int:
+    from . import arithmetic as ar  # noqa: PLC0415
+    from .render import Renderer  # noqa: PLC0415
+
+    ndim = 2 if args.op == "conv2d" else 1
+    sizes = {name: _dims(getattr(args, name), ndim, name) for name in ("input", "kernel", "stride", "dilation")}
+    padding = args.padding if args.padding in ("same", "valid") else _dims(args.padding, ndim, "padding")
+    spec = ar.conv_spec(sizes["input"], sizes["kernel"], sizes["stride"], padding, sizes["dilation"])
+    words = Renderer().words(args.lang)
+    steps = [{**s.to_dict(), "text": Renderer.step_text(s, words)} for s in ar.shape_steps(spec)]
+    if args.json:
+        print(json.dumps({"output_shape": list(spec.output_shape), "steps": steps}, ensure_ascii=False))
+    else:
+        print("x".join(map(str, spec.output_shape)))
+        for step in steps:
+            print(f"  {step['text']}")
+    return 0
+
+
+def _dims(text: str, ndim: int, name: str) -> tuple[int, ...]:
+    parts = text.lower().replace("×", "x").split("x")
+    try:
+        values = tuple(int(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) not in (1, ndim):
+        shape = "N" if ndim == 1 else "N or HxW"
+        raise QuizgenError(f"got {text!r}; allowed: {shape} with integers", field=f"--{name}")
+    return values * ndim if len(values) == 1 else values
+
+
+def run_schema(args) -> int:
+    from .schema import BANK_SCHEMA, OUTPUT_SCHEMA  # noqa: PLC0415
+
+    print(json.dumps(BANK_SCHEMA if args.which == "bank" else OUTPUT_SCHEMA, indent=2, ensure_ascii=False))
+    return 0

@@ -1,0 +1,40 @@
+"""Output formats are plug-ins: each module registers one; a format turns a QuizSet into files."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+FORMATS: dict[str, "Format"] = {}
+
+
+def register(cls):
+    FORMATS[cls.name] = cls()
+    return cls
+
+
+class Format:
+    name = ""
+
+    def files(self, quizset, renderer) -> dict[str, bytes]:
+        """{relative path: content} for the whole set."""
+        raise NotImplementedError
+
+
+class PerVersionTemplates(Format):
+    """A format that renders two templates per version: the problem set and its key."""
+
+    extension = ""
+
+    def files(self, quizset, renderer):
+        words = renderer.words(quizset.language)
+        out = {}
+        for version in quizset.versions:
+            for kind in ("problems", "key"):
+                text = renderer.render(f"{self.name}/{kind}.{self.extension}.j2", set=quizset, version=version,
+                                       w=words, lang=quizset.language)
+                out[f"{version.id}/{kind}.{self.extension}"] = text.encode("utf-8")
+        return out
+
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

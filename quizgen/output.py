@@ -1,0 +1,43 @@
+"""Writing outputs so that nothing is ever half-written: everything is rendered first, written to a
+temporary folder beside the target, then moved into place file by file with atomic renames."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import QuizgenError
+
+
+def write_files(out_dir: str | Path, files: dict[str, bytes]) -> list[Path]:
+    """Write {relative path: content} under out_dir; a failure leaves out_dir as it was."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise QuizgenError("exists and is not a directory; --out needs a directory", file=str(out_dir))
+    parent = out_dir.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+    except OSError as error:
+        raise QuizgenError(f"cannot write here ({error.strerror})", file=str(out_dir)) from None
+    try:
+        for name, content in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        written = []
+        for name in files:
+            target = out_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target)
+            written.append(target)
+        return written
+    except OSError as error:
+        raise QuizgenError(f"cannot write output ({error.strerror})", file=str(out_dir)) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    write_files(path.parent, {path.name: text.encode("utf-8")})

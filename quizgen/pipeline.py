@@ -1,0 +1,138 @@
+"""The driver: bank -> variants -> solve -> render -> write. Each stage is its own module; question types
+and formats are plug-ins the driver does not know by name."""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__, questions, solve
+from .bank import Bank, QuestionSpec, load_bank
+from .errors import QuizgenError
+from .formats import FORMATS
+from .output import write_files
+from .record import Draft, Question
+from .render import Renderer
+from .variants import draw_config, question_rng
+
+
+@dataclass(frozen=True)
+class Version:
+    id: str
+    questions: list[Question]
+
+    @property
+    def max_score(self) -> float:
+        return sum(q.points for q in self.questions)
+
+
+@dataclass(frozen=True)
+class QuizSet:
+    bank: Bank
+    seed: int
+    language: str
+    versions: list[Version]
+
+    @property
+    def title(self) -> str:
+        return self.bank.title
+
+    def to_dict(self) -> dict:
+        return {
+            "format": "quizgen-quizset/1",
+            "generator": f"quizgen {__version__}",
+            "bank": Path(self.bank.file).name,
+            "bank_sha256": self.bank.sha256,
+            "title": self.title,
+            "seed": self.seed,
+            "language": self.language,
+            "versions": [{"version": v.id, "max_score": v.max_score,
+                          "questions": [q.to_dict() for q in v.questions]} for v in self.versions],
+        }
+
+
+def draft_question(bank: Bank, spec: QuestionSpec, version: str, seed: int, number: int) -> Draft:
+    """Variants stage for one question: its own seeded generator draws the configuration and contents."""
+    qtype = questions.get(spec.type)
+    rng = question_rng(seed, version, spec.id)
+    config = draw_config(spec, bank, qtype, rng)
+    return qtype.build(spec, bank, config, rng, version, number)
+
+
+def build(bank: Bank, version_ids: list[str], seed: int, language: str, renderer: Renderer) -> QuizSet:
+    drafts = [draft_question(bank, spec, version, seed, number)
+              for version in version_ids for number, spec in enumerate(bank.questions, 1)]
+    solve.cross_check(drafts, bank.file)
+    per_version: dict[str, list[Question]] = {v: [] for v in version_ids}
+    for draft in drafts:
+        per_version[draft.version].append(renderer.question(draft, language))
+    return QuizSet(bank, seed, language, [Version(v, per_version[v]) for v in version_ids])
+
+
+def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1, seed: int | None = None,
+             language: str | None = None, roster: str | None = None, templates: str | None = None) -> list[Path]:
+    bank = load_bank(bank_path)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise QuizgenError(f"unknown format {unknown[0]!r}; allowed: {', '.join(sorted(FORMATS))}", field="--format")
+    renderer = Renderer(templates)
+    version_ids = read_roster(roster) if roster else [f"v{n}" for n in range(1, versions + 1)]
+    quizset = build(bank, version_ids, bank.seed if seed is None else seed, language or bank.language, renderer)
+    files: dict[str, bytes] = {}
+    for name in formats:
+        files.update(FORMATS[name].files(quizset, renderer))
+    return write_files(out_dir, files)
+
+
+def check(bank_path: str, versions: int = 20, seed: int | None = None) -> tuple[Bank, int]:
+    """Validate a bank and cross-check every answer of ``versions`` sampled versions; write nothing."""
+    bank = load_bank(bank_path)
+    renderer = Renderer()
+    seed = bank.seed if seed is None else seed
+    version_ids = [f"v{n}" for n in range(1, versions + 1)]
+    drafts = [draft_question(bank, spec, v, seed, n) for v in version_ids for n, spec in enumerate(bank.questions, 1)]
+    checks = solve.cross_check(drafts, bank.file)
+    for language in ("es", "en"):  # every text renders in both languages
+        for draft in drafts[:len(bank.questions)]:
+            renderer.question(draft, language)
+    return bank, checks
+
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def read_roster(path: str) -> list[str]:
+    """Student ids from a CSV with a student_id (or id) column, one version per student."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except FileNotFoundError:
+        raise QuizgenError("no such file; --roster needs a CSV with a student_id column", file=path) from None
+    except (UnicodeDecodeError, csv.Error, IsADirectoryError) as error:
+        raise QuizgenError(f"not a readable CSV ({error.__class__.__name__})", file=path) from None
+    if not rows:
+        raise QuizgenError("empty roster; allowed: a header with student_id, then one row per student",
+                           file=path, line=1)
+    header = [h.strip().lower() for h in rows[0]]
+    column = next((header.index(n) for n in ("student_id", "id") if n in header), None)
+    if column is None:
+        raise QuizgenError(f"no student_id column in the header {rows[0]}; allowed: a column named "
+                           "student_id (or id)", file=path, line=1)
+    ids, seen = [], {}
+    for line, row in enumerate(rows[1:], 2):
+        if not any(cell.strip() for cell in row):
+            continue
+        student = row[column].strip() if column < len(row) else ""
+        if not _SAFE_ID.match(student):
+            raise QuizgenError(f"student id {student!r} cannot name a version; allowed: letters, digits, "
+                               "'.', '_' and '-', starting with a letter or digit", file=path, line=line,
+                               field="student_id")
+        if student in seen:
+            raise QuizgenError(f"duplicate student id {student!r} (also line {seen[student]})", file=path,
+                               line=line, field="student_id")
+        seen[student] = line
+        ids.append(student)
+    if not ids:
+        raise QuizgenError("no students in the roster", file=path, line=2)
+    return ids

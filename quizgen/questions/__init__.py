@@ -1,0 +1,41 @@
+"""Question types are plug-ins: each module here registers one type; the pipeline knows none by name."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from ..bank import Bank, QuestionSpec
+from ..variants import Spaces, spaces_of
+
+TYPES: dict[str, "QuestionType"] = {}
+
+
+def register(cls):
+    TYPES[cls.name] = cls()
+    return cls
+
+
+class QuestionType:
+    """What every question type provides; the defaults suit a convolution a torch user would write."""
+
+    name = ""
+    default_valid: bool | None = True   # True: only configurations torch accepts; None: any
+    constraint_hint = ""                # appended to "no configuration meets the constraints"
+
+    def spaces(self, question: QuestionSpec, bank: Bank) -> Spaces:
+        return spaces_of(question, bank, self)
+
+    def accepts(self, config, reasons: list[str]) -> bool:
+        """Type-specific filter on a drawn configuration."""
+        return True
+
+    def build(self, question: QuestionSpec, bank: Bank, config, rng, version: str, number: int):
+        raise NotImplementedError
+
+
+def get(name: str) -> QuestionType:
+    return TYPES[name]
+
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -1,0 +1,94 @@
+"""What several question types share: the draft skeleton, prompt facts, and size mistakes."""
+from __future__ import annotations
+
+import math
+
+from .. import arithmetic as ar
+from ..record import Check, Draft
+from ..reference import Conv
+
+
+def draft(qtype, question, config, version: str, number: int, **fields) -> Draft:
+    return Draft(id=question.id, type=qtype.name, version=version, number=number, points=question.points,
+                 title=question.title, params=config.params(), context=facts(config), **fields)
+
+
+def shape_check(config, shape=None, reason=None, **values) -> Check:
+    conv = Conv.of(config.input_shape, config.kernel_shape, config.stride, config.padding, config.dilation)
+    return Check(conv=conv, shape=shape, reason=reason, **values)
+
+
+def torch_literal(value) -> str:
+    """How a torch user writes a per-dimension argument: 3, (3, 5) or 'same'."""
+    if isinstance(value, str):
+        return repr(value)
+    value = tuple(value)
+    return str(value[0]) if len(set(value)) == 1 else f"({', '.join(map(str, value))})"
+
+
+def shape_text(shape) -> str:
+    return "×".join(str(v) for v in shape)
+
+
+def facts(config) -> dict:
+    """Facts the prompt templates choose their words by."""
+    padding = config.padding
+    return {
+        "square": config.input_shape[0] == config.input_shape[1],
+        "input": shape_text(config.input_shape),
+        "kernel": shape_text(config.kernel_shape),
+        "stride": torch_literal(config.stride),
+        "padding": torch_literal(padding),
+        "dilation": torch_literal(config.dilation),
+        "has_stride": tuple(config.stride) != (1, 1),
+        "has_padding": isinstance(padding, str) or tuple(padding) != (0, 0),
+        "has_dilation": tuple(config.dilation) != (1, 1),
+        "call": conv_call(config),
+    }
+
+
+def conv_call(config) -> str:
+    """The nn.Conv2d constructor for this configuration, with only the non-default arguments."""
+    args = [f"kernel_size={torch_literal(config.kernel_shape)}"]
+    if tuple(config.stride) != (1, 1):
+        args.append(f"stride={torch_literal(config.stride)}")
+    if isinstance(config.padding, str) or tuple(config.padding) != (0, 0):
+        args.append(f"padding={torch_literal(config.padding)}")
+    if tuple(config.dilation) != (1, 1):
+        args.append(f"dilation={torch_literal(config.dilation)}")
+    return f"nn.Conv2d(1, 1, {', '.join(args)})"
+
+
+def _dim_mistakes(dim: ar.ConvDim) -> dict[str, int]:
+    """What each known mistake gives for one dimension (only mistakes that apply to it)."""
+    pad = dim.pad_left + dim.pad_right
+    out = {"forgot_plus_one": dim.span // dim.stride}
+    if pad:
+        out["padding_once"] = (dim.size + pad // 2 - dim.effective_kernel) // dim.stride + 1
+        out["padded_size"] = dim.padded_size
+    if dim.stride > 1:
+        out["no_stride_division"] = dim.span + 1
+    if not dim.exact:
+        out["rounded_up"] = math.ceil(dim.span / dim.stride) + 1
+    if dim.dilation > 1:
+        out["undilated_kernel"] = (dim.padded_size - dim.kernel) // dim.stride + 1
+    return out
+
+
+def size_mistakes(spec: ar.ConvSpec) -> list[dict]:
+    """Wrong shapes that known mistakes lead to, each distinct from the answer and from each other."""
+    answer = list(spec.output_shape)
+    per_dim = [_dim_mistakes(d) for d in spec.dims]
+    candidates = []
+    for code in ("forgot_plus_one", "padding_once", "no_stride_division", "rounded_up", "undilated_kernel",
+                 "padded_size"):
+        if any(code in m for m in per_dim):
+            candidates.append((code, [m.get(code, o) for m, o in zip(per_dim, answer)]))
+    if len(set(answer)) > 1:
+        candidates.append(("swapped_dimensions", answer[::-1]))
+    mistakes, seen = [], [answer]
+    for code, value in candidates:
+        if value not in seen and min(value) > 0:
+            seen.append(value)
+            mistakes.append({"code": code, "value": value})
+    return mistakes

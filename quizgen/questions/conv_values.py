@@ -1,0 +1,60 @@
+"""Output values of a convolution on a small image (the seed's Sobel, ones and zero-kernel exercises)."""
+from __future__ import annotations
+
+from .. import arithmetic as ar
+from ..variants import NAMED_KERNELS, fill, plain_matrix
+from . import QuestionType, register
+from .common import draft, shape_check
+
+CELLS_SHOWN = 4  # worked product-sums; beyond this the rest follow "in the same way"
+
+
+@register
+class ConvValues(QuestionType):
+    name = "conv_values"
+
+    def build(self, question, bank, config, rng, version, number):
+        spec = config.spec()
+        fields = question.fields
+        image = fill(fields.get("image", {}).get("content", "ones"), config.input_shape, rng, bank,
+                     question.path_of("image") + ("content",))
+        kernel = fill(fields.get("kernel", {}).get("values", "ones"), config.kernel_shape, rng, bank,
+                      question.path_of("kernel") + ("values",))
+        values = ar.correlate2d(image, kernel, spec)
+        built = draft(self, question, config, version, number,
+                      answer={"kind": "matrix", "value": plain_matrix(values)},
+                      steps=ar.shape_steps(spec) + value_steps(image, kernel, spec, values),
+                      checks=[shape_check(config, shape=spec.output_shape, image=image, kernel=kernel,
+                                          values=values)],
+                      mistakes=flip_mistake(image, kernel, spec, values))
+        built.params.update(image=plain_matrix(image), kernel=plain_matrix(kernel))
+        built.context.update(zero_kernel=all(v == 0 for row in kernel for v in row),
+                             kernel_name=_named(fields.get("kernel", {}).get("values")))
+        return built
+
+
+def _named(values) -> str | None:
+    """The kernel's well-known name (sobel-x, ...), worth telling students; None otherwise."""
+    return values if isinstance(values, str) and values in NAMED_KERNELS else None
+
+
+def value_steps(image, kernel, spec, values) -> list[ar.Step]:
+    if all(v == 0 for row in kernel for v in row):
+        steps = [ar.Step("zero_kernel", "k = 0 ⇒ k·x = 0", "k = 0 \\Rightarrow k \\cdot x = 0")]
+    else:
+        padded = ar.pad_matrix(image, spec)
+        cells = [(r, c) for r in range(len(values)) for c in range(len(values[0]))]
+        steps = [ar.cell_step(padded, kernel, spec, r, c, values[r][c]) for r, c in cells[:CELLS_SHOWN]]
+        if len(cells) > CELLS_SHOWN:
+            steps.append(ar.Step("cells_rest", "…", "\\ldots"))
+    rows = "; ".join(" ".join(ar.format_number(v) for v in row) for row in values)
+    tex = " \\\\ ".join(" & ".join(ar.format_number(v) for v in row) for row in values)
+    steps.append(ar.Step("values", f"Y = [{rows}]", f"Y = \\begin{{bmatrix}} {tex} \\end{{bmatrix}}"))
+    return steps
+
+
+def flip_mistake(image, kernel, spec, values) -> list[dict]:
+    """Convolution in the textbook sense flips the kernel; torch does not."""
+    flipped = [row[::-1] for row in kernel[::-1]]
+    wrong = ar.correlate2d(image, flipped, spec)
+    return [{"code": "flipped_kernel", "value": plain_matrix(wrong)}] if wrong != values else []

@@ -1,0 +1,19 @@
+"""Output size (height x width) of a convolution: M - K + 1, stride, padding, dilation, the floor case."""
+from __future__ import annotations
+
+from .. import arithmetic as ar
+from . import QuestionType, register
+from .common import draft, shape_check, size_mistakes
+
+
+@register
+class OutputSize(QuestionType):
+    name = "output_size"
+
+    def build(self, question, bank, config, rng, version, number):
+        spec = config.spec()
+        return draft(self, question, config, version, number,
+                     answer={"kind": "shape", "value": list(spec.output_shape)},
+                     steps=ar.shape_steps(spec),
+                     checks=[shape_check(config, shape=spec.output_shape)],
+                     mistakes=size_mistakes(spec))

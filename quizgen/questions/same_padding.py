@@ -1,0 +1,83 @@
+"""Which zero padding keeps the size: torch's padding='same' (stride 1), asymmetric for even kernels."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .. import arithmetic as ar
+from ..record import Check
+from ..reference import Conv
+from . import QuestionType, register
+from .common import draft
+
+
+@register
+class SamePadding(QuestionType):
+    name = "same_padding"
+
+    def spaces(self, question, bank):
+        if "stride" in question.fields and question.fields["stride"] not in (1, [1]):
+            raise bank.error(question.path_of("stride"), "'same' padding exists only for stride 1; allowed: "
+                                                         "stride 1 (or leave it out)")
+        # The padding is the unknown: the question is drawn with 'same' and answered with numbers.
+        return replace(super().spaces(question, bank), strides=[(1, 1)], paddings=["same"])
+
+    def build(self, question, bank, config, rng, version, number):
+        pads = [ar.same_padding(k, d) for k, d in zip(config.kernel_shape, config.dilation)]
+        explicit = ar.conv_spec(config.input_shape, config.kernel_shape, 1, 0, config.dilation)
+        spec = ar.ConvSpec(tuple(replace(dim, pad_left=b, pad_right=a) for dim, (b, a) in zip(explicit.dims, pads)))
+        checks = [Check(conv=Conv.of(config.input_shape, config.kernel_shape, 1, "same", config.dilation),
+                        shape=config.input_shape)]
+        if all(b == a for b, a in pads):  # torch can also say it with one number per side
+            checks.append(Check(conv=Conv.of(config.input_shape, config.kernel_shape, 1, [b for b, _ in pads],
+                                             config.dilation), shape=spec.output_shape))
+        if spec.output_shape != tuple(config.input_shape):
+            raise AssertionError(f"'same' padding {pads} does not keep {config.input_shape}")  # arithmetic bug
+        built = draft(self, question, config, version, number,
+                      answer={"kind": "padding", "value": [list(p) for p in pads]},
+                      steps=padding_steps(spec),
+                      checks=checks,
+                      mistakes=padding_mistakes(spec, pads))
+        built.context.update(has_padding=False, padding="0")  # the padding is what the student finds
+        return built
+
+
+def _dim_steps(dim: ar.ConvDim, name) -> list[ar.Step]:
+    k, d = dim.kernel, dim.dilation
+    total = dim.pad_left + dim.pad_right
+    if d == 1:
+        steps = [ar.Step("total_padding", f"P_total = K − 1 = {k} − 1 = {total}",
+                         f"P_{{total}} = K - 1 = {k} - 1 = {total}", name)]
+    else:
+        steps = [ar.Step("total_padding", f"P_total = D·(K − 1) = {d}·({k} − 1) = {total}",
+                         f"P_{{total}} = D(K - 1) = {d}({k} - 1) = {total}", name)]
+    if dim.pad_left == dim.pad_right:
+        steps.append(ar.Step("per_side", f"P = {total} / 2 = {dim.pad_left}",
+                             f"P = \\frac{{{total}}}{{2}} = {dim.pad_left}", name))
+    else:
+        steps.append(ar.Step("uneven_split", f"P_before = ⌊{total} / 2⌋ = {dim.pad_left}, "
+                                             f"P_after = {total} − {dim.pad_left} = {dim.pad_right}",
+                             f"P_{{before}} = \\lfloor {total}/2 \\rfloor = {dim.pad_left},\\; "
+                             f"P_{{after}} = {total} - {dim.pad_left} = {dim.pad_right}", name))
+    steps.append(ar.Step("check", f"M_new = {dim.size} + {total} − {dim.effective_kernel} + 1 = {dim.output}",
+                         f"M_{{new}} = {dim.size} + {total} - {dim.effective_kernel} + 1 = {dim.output}", name))
+    return steps
+
+
+def padding_steps(spec: ar.ConvSpec) -> list[ar.Step]:
+    if spec.uniform():
+        return _dim_steps(spec.dims[0], None)
+    return [step for dim, name in zip(spec.dims, spec.dim_names) for step in _dim_steps(dim, name)]
+
+
+def padding_mistakes(spec: ar.ConvSpec, pads) -> list[dict]:
+    answer = [list(p) for p in pads]
+    candidates = [("total_on_each_side", [[b + a, b + a] for b, a in pads])]
+    if any(dim.dilation > 1 for dim in spec.dims):
+        candidates.append(("undilated_kernel", [list(ar.same_padding(dim.kernel)) for dim in spec.dims]))
+    candidates.append(("kernel_size_as_padding", [[dim.kernel, dim.kernel] for dim in spec.dims]))
+    mistakes, seen = [], [answer]
+    for code, value in candidates:
+        if value not in seen:
+            seen.append(value)
+            mistakes.append({"code": code, "value": value})
+    return mistakes

@@ -1,0 +1,74 @@
+"""The one record of a generated question, as every format and the grader read it.
+
+A Draft is what a question type builds (structured, language-free); the render stage turns it into a
+Question by adding the texts. ``Question.to_dict()`` is the JSON contract (schemas/quizset.schema.json).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .arithmetic import Step
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing torch must confirm: the shape (or rejection) of a conv, and optionally its values."""
+
+    conv: Any                      # reference.Conv
+    shape: tuple | None = None     # the formula's output shape, or None when it says torch rejects
+    reason: str | None = None      # the formula's first reason when it says torch rejects
+    image: list | None = None
+    kernel: list | None = None
+    values: list | None = None     # the exact values computed by definition
+
+
+@dataclass
+class Draft:
+    id: str
+    type: str
+    version: str
+    number: int
+    points: float
+    title: str | None
+    params: dict
+    answer: dict                   # kind, value (and options for choices)
+    steps: list[Step]
+    checks: list[Check]
+    mistakes: list[dict] = field(default_factory=list)   # code, value
+    context: dict = field(default_factory=dict)          # extra facts the prompt template needs
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    number: int
+    type: str
+    title: str | None
+    points: float
+    params: dict
+    prompt: str
+    answer: dict
+    steps: list[dict]
+    mistakes: list[dict]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def answer_text(kind: str, value) -> str:
+    """An answer as a student would write it: 3x3, [[4, 4], [4, 4]], 1 (or 1x2, or 0,1x1,1), b."""
+    if kind == "shape":
+        return "x".join(str(v) for v in value)
+    if kind == "matrix":
+        return "[" + ", ".join("[" + ", ".join(_num(v) for v in row) + "]" for row in value) + "]"
+    if kind == "padding":
+        if all(before == after for before, after in value):
+            sides = [str(before) for before, _ in value]
+            return sides[0] if len(set(sides)) == 1 else "x".join(sides)
+        return "x".join(f"{before},{after}" for before, after in value)
+    return str(value)
+
+
+def _num(value) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))

@@ -1,0 +1,86 @@
+"""Stage 4: texts. Drafts become Questions (prompt, labelled steps, answer texts) through Jinja2 templates.
+
+Student-facing words live in templates/<lang>/ only; users override any template with --templates DIR.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from .arithmetic import format_number
+from .errors import QuizgenError
+from .paths import data_dir
+from .record import Draft, Question, answer_text
+
+LANGUAGES = ("es", "en")
+
+
+class Renderer:
+    """One Jinja2 environment per run: templates compile once and are reused for every question."""
+
+    def __init__(self, overrides: str | Path | None = None):
+        searchpath = [str(data_dir("templates"))]
+        if overrides is not None:
+            if not Path(overrides).is_dir():
+                raise QuizgenError("no such directory; --templates needs a directory of template overrides",
+                                   file=str(overrides))
+            searchpath.insert(0, str(overrides))
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(searchpath),
+            autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=False),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        )
+        self.env.filters["matrix"] = matrix_lines
+        self.env.filters["num"] = format_number
+        self._words: dict[str, object] = {}
+
+    def template(self, name: str) -> jinja2.Template:
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            raise QuizgenError(f"template syntax error: {error.message}", file=error.filename or name,
+                               line=error.lineno) from None
+        except jinja2.TemplateNotFound:
+            raise QuizgenError("template not found in the overrides or the shipped templates",
+                               file=name) from None
+
+    def render(self, name: str, **context) -> str:
+        try:
+            return self.template(name).render(**context)
+        except jinja2.UndefinedError as error:
+            raise QuizgenError(f"template uses an undefined value: {error.message}", file=name) from None
+
+    def words(self, lang: str):
+        """templates/<lang>/words.j2: the labels and phrases of one language, as attributes."""
+        if lang not in self._words:
+            self._words[lang] = self.template(f"{lang}/words.j2").module
+        return self._words[lang]
+
+    def question(self, draft: Draft, lang: str) -> Question:
+        w = self.words(lang)
+        prompt = self.render(f"{lang}/prompts/{draft.type}.j2", q=draft, f=draft.context, p=draft.params, w=w)
+        steps = [{**step.to_dict(), "text": self.step_text(step, w)} for step in draft.steps]
+        answer = dict(draft.answer)
+        answer["text"] = answer_text(answer["kind"], answer.get("letter", answer["value"]))
+        if "options" in answer:
+            answer["options"] = [{**o, "text": w.options[o["code"]]} for o in answer["options"]]
+        mistakes = [{**m, "text": answer_text(draft.answer["kind"], m["value"])} for m in draft.mistakes]
+        return Question(id=draft.id, number=draft.number, type=draft.type, title=draft.title,
+                        points=draft.points, params=draft.params, prompt=" ".join(prompt.split()),
+                        answer=answer, steps=steps, mistakes=mistakes)
+
+    @staticmethod
+    def step_text(step, w) -> str:
+        label = w.steps[step.kind]
+        if step.dim:
+            label = f"{label} ({w.dims[step.dim]})"
+        return f"{label}: {step.text}"
+
+
+def matrix_lines(matrix) -> list[str]:
+    """Rows of a matrix with right-aligned columns, for plain-text and Markdown code blocks."""
+    cells = [[format_number(v) for v in row] for row in matrix]
+    width = max(len(c) for row in cells for c in row)
+    return [" ".join(c.rjust(width) for c in row) for row in cells]

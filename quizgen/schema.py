@@ -1,0 +1,244 @@
+"""JSON Schemas: the bank format (what `quizgen schema` prints) and the generated JSON (the contract).
+
+The bank schema is the single source of truth for a bank's structure: banks are validated against it,
+and editors (YAML language server) use it to validate and autocomplete. Descriptions double as the
+"what is allowed" part of error messages, so every alternative (anyOf) says what it accepts.
+"""
+from __future__ import annotations
+
+LANGUAGES = ["es", "en"]
+QUESTION_TYPES_DOC = {
+    "output_size": "output height x width of a convolution (no padding, stride, padding, dilation, floor case)",
+    "conv_values": "output values of a convolution on a small image (and so its shape)",
+    "same_padding": "which zero padding keeps the size (torch's padding='same')",
+    "validity": "is this configuration valid for torch, and if not, which rule it breaks",
+}
+
+_INT_RANGE = {
+    "type": "object",
+    "description": "an inclusive integer range {min: a, max: b} with an optional step",
+    "additionalProperties": False,
+    "required": ["min", "max"],
+    "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}, "step": {"type": "integer", "minimum": 1}},
+}
+_SHAPE = {"type": "string", "pattern": r"^\s*-?\d+\s*x\s*-?\d+\s*$", "description": "a shape 'HxW', e.g. '4x6'"}
+_INT_SPACE_DOC = "an integer, a list of integers to choose from, or {min, max[, step]}"
+
+
+def _dim_space(extra_values: list | None = None, what: str = "") -> dict:
+    """A per-dimension parameter: one value for every dimension, 'HxW', a list to choose from, a range,
+    or {height: ..., width: ...} drawn independently."""
+    value = {"anyOf": [{"type": "integer"}, _SHAPE] + ([{"enum": extra_values}] if extra_values else [])}
+    extra = f", {' or '.join(repr(v) for v in extra_values)}" if extra_values else ""
+    return {
+        "description": (f"{what}: an integer (every dimension), 'HxW'{extra}, a list of these to choose from, "
+                        f"{{min, max[, step]}}, or {{height: ..., width: ...}}"),
+        "anyOf": [
+            value,
+            {"type": "array", "minItems": 1, "items": value},
+            {"$ref": "#/$defs/intRange"},
+            {
+                "type": "object", "additionalProperties": False, "required": ["height", "width"],
+                "properties": {"height": {"$ref": "#/$defs/intSpace"}, "width": {"$ref": "#/$defs/intSpace"}},
+            },
+        ],
+    }
+
+
+_MATRIX = {"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 1, "items": {"type": "number"}},
+           "description": "an explicit matrix, a list of rows of numbers"}
+
+_QUESTION_PROPERTIES = {
+    "id": {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_-]*$",
+           "description": "a unique id: a letter, then letters, digits, '_' or '-'"},
+    "type": {"enum": sorted(QUESTION_TYPES_DOC),
+             "description": "the question type: " + "; ".join(f"{k}: {v}" for k, v in sorted(QUESTION_TYPES_DOC.items()))},
+    "title": {"type": "string", "description": "an optional heading shown above the question"},
+    "points": {"type": "number", "exclusiveMinimum": 0, "description": "points for the question, a positive number"},
+    "image": {
+        "type": "object", "additionalProperties": False,
+        "description": "the input image: its size and, when values matter, its content",
+        "properties": {
+            "size": _dim_space(what="image size"),
+            "content": {
+                "description": ("image content: 'zeros', 'ones', {column: N|'middle'} (zeros with a column of ones), "
+                                "{row: N|'middle'}, {random_int: {min, max}}, {random_decimal: {min, max, decimals}}, "
+                                "or an explicit matrix"),
+                "anyOf": [
+                    {"enum": ["zeros", "ones"]},
+                    {"type": "object", "additionalProperties": False, "required": ["column"],
+                     "properties": {"column": {"anyOf": [{"type": "integer", "minimum": 0}, {"const": "middle"}]}}},
+                    {"type": "object", "additionalProperties": False, "required": ["row"],
+                     "properties": {"row": {"anyOf": [{"type": "integer", "minimum": 0}, {"const": "middle"}]}}},
+                    {"type": "object", "additionalProperties": False, "required": ["random_int"],
+                     "properties": {"random_int": {"$ref": "#/$defs/valueRange"}}},
+                    {"type": "object", "additionalProperties": False, "required": ["random_decimal"],
+                     "properties": {"random_decimal": {"$ref": "#/$defs/decimalRange"}}},
+                    _MATRIX,
+                ],
+            },
+        },
+    },
+    "kernel": {
+        "type": "object", "additionalProperties": False,
+        "description": "the kernel: its size and, when values matter, its values",
+        "properties": {
+            "size": _dim_space(what="kernel size"),
+            "values": {
+                "description": ("kernel values: 'ones', 'zeros', 'sobel-x', 'sobel-y', 'laplacian' (3x3), "
+                                "{random_int: {min, max}}, or an explicit matrix"),
+                "anyOf": [
+                    {"enum": ["ones", "zeros", "sobel-x", "sobel-y", "laplacian"]},
+                    {"type": "object", "additionalProperties": False, "required": ["random_int"],
+                     "properties": {"random_int": {"$ref": "#/$defs/valueRange"}}},
+                    _MATRIX,
+                ],
+            },
+        },
+    },
+    "stride": _dim_space(what="stride"),
+    "padding": _dim_space(["same", "valid"], what="zero padding per side"),
+    "dilation": _dim_space(what="dilation"),
+    "constraints": {
+        "type": "object", "additionalProperties": False,
+        "description": "conditions every sampled configuration must meet",
+        "properties": {
+            "min_output": {"type": "integer", "minimum": 1, "description": "every output dimension at least this"},
+            "max_output": {"type": "integer", "minimum": 1, "description": "every output dimension at most this"},
+            "exact_division": {"type": "boolean", "description": (
+                "true: the stride divides exactly in every dimension (integer-only sizes); "
+                "false: at least one dimension needs the floor (the non-integer case)")},
+            "valid": {"type": "boolean", "description": (
+                "true: torch accepts the configuration (the default, and the only choice outside validity "
+                "questions); false: it rejects it (validity questions)")},
+            "square": {"type": "boolean", "description": "true: the image is square; false: it is not"},
+        },
+    },
+}
+
+_DEFAULTABLE = {k: v for k, v in _QUESTION_PROPERTIES.items() if k not in ("id", "type", "title")}
+
+BANK_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "urn:quizgen:schema:bank:1",
+    "title": "quizgen question bank",
+    "description": "A YAML bank of convolution questions for quizgen.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["questions"],
+    "properties": {
+        "title": {"type": "string", "description": "the problem set's title"},
+        "description": {"type": "string", "description": "a note for instructors, not shown to students"},
+        "language": {"enum": LANGUAGES, "description": "the language of the texts: 'es' or 'en'"},
+        "seed": {"type": "integer", "description": "the default seed when --seed is not given"},
+        "instructions": {"type": "string", "description": "text shown under the title of every problem set"},
+        "defaults": {"type": "object", "additionalProperties": False, "properties": _DEFAULTABLE,
+                     "description": "fields applied to every question that does not set them"},
+        "questions": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/question"},
+                      "description": "the questions, in the order they appear in every version"},
+    },
+    "$defs": {
+        "question": {
+            "type": "object", "additionalProperties": False, "required": ["id", "type"],
+            "description": "one question slot; every version draws its own parameters from the spaces given",
+            "properties": _QUESTION_PROPERTIES,
+        },
+        "intRange": _INT_RANGE,
+        "intSpace": {"description": _INT_SPACE_DOC, "anyOf": [
+            {"type": "integer"}, {"type": "array", "minItems": 1, "items": {"type": "integer"}},
+            {"$ref": "#/$defs/intRange"}]},
+        "valueRange": {"type": "object", "additionalProperties": False, "required": ["min", "max"],
+                       "description": "{min, max}: integers drawn uniformly, both ends included",
+                       "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}}},
+        "decimalRange": {"type": "object", "additionalProperties": False, "required": ["min", "max"],
+                         "description": "{min, max, decimals}: decimals drawn uniformly on that grid",
+                         "properties": {"min": {"type": "number"}, "max": {"type": "number"},
+                                        "decimals": {"type": "integer", "minimum": 0, "maximum": 4}}},
+    },
+}
+
+_NUMBER_MATRIX = {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}
+_STEP = {
+    "type": "object", "additionalProperties": False, "required": ["kind", "dim", "math", "tex", "text"],
+    "properties": {
+        "kind": {"type": "string", "description": "what the step does: padded_size, effective_kernel, formula, "
+                                                  "substitution, non_integer, result, shape, cell, ..."},
+        "dim": {"type": ["string", "null"], "description": "height, width, length, or null for all dimensions"},
+        "math": {"type": "string", "description": "the mathematics in Unicode"},
+        "tex": {"type": "string", "description": "the same in TeX (without delimiters)"},
+        "text": {"type": "string", "description": "the step as shown to students: label and mathematics"},
+    },
+}
+
+OUTPUT_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "urn:quizgen:schema:quizset:1",
+    "title": "quizgen generated problem sets with their keys",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["format", "generator", "bank", "title", "seed", "language", "versions"],
+    "properties": {
+        "format": {"const": "quizgen-quizset/1"},
+        "generator": {"type": "string", "description": "quizgen and its version"},
+        "bank": {"type": "string", "description": "the bank's file name"},
+        "bank_sha256": {"type": "string", "description": "the bank file's SHA-256: regrading needs the same bank"},
+        "title": {"type": "string"},
+        "seed": {"type": "integer"},
+        "language": {"enum": LANGUAGES},
+        "versions": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["version", "questions", "max_score"],
+            "properties": {
+                "version": {"type": "string", "description": "v1, v2, ... or the student id from the roster"},
+                "max_score": {"type": "number"},
+                "questions": {"type": "array", "items": {"$ref": "#/$defs/question"}},
+            },
+        }},
+    },
+    "$defs": {
+        "question": {
+            "type": "object", "additionalProperties": False,
+            "required": ["id", "number", "type", "points", "params", "prompt", "answer", "steps", "mistakes"],
+            "properties": {
+                "id": {"type": "string", "description": "the bank's question id, the same in every version"},
+                "number": {"type": "integer", "minimum": 1},
+                "type": {"enum": sorted(QUESTION_TYPES_DOC)},
+                "title": {"type": ["string", "null"]},
+                "points": {"type": "number"},
+                "params": {
+                    "type": "object",
+                    "description": "every parameter of the drawn configuration",
+                    "properties": {
+                        "input_shape": {"type": "array", "items": {"type": "integer"}},
+                        "kernel_shape": {"type": "array", "items": {"type": "integer"}},
+                        "stride": {"type": "array", "items": {"type": "integer"}},
+                        "padding": {"anyOf": [{"type": "array", "items": {"type": "integer"}},
+                                              {"enum": ["same", "valid"]}]},
+                        "dilation": {"type": "array", "items": {"type": "integer"}},
+                        "image": _NUMBER_MATRIX,
+                        "kernel": _NUMBER_MATRIX,
+                    },
+                    "required": ["input_shape", "kernel_shape", "stride", "padding", "dilation"],
+                },
+                "prompt": {"type": "string"},
+                "answer": {
+                    "type": "object", "required": ["kind", "value", "text"],
+                    "description": ("kind shape: value [H, W]; matrix: value rows of numbers; padding: value "
+                                    "[[before, after] per dimension]; choice: value a reason code, with options"),
+                    "properties": {
+                        "kind": {"enum": ["shape", "matrix", "padding", "choice"]},
+                        "value": {},
+                        "text": {"type": "string", "description": "the answer as a student would write it"},
+                        "options": {"type": "array", "items": {
+                            "type": "object", "required": ["letter", "code", "text"],
+                            "properties": {"letter": {"type": "string"}, "code": {"type": "string"},
+                                           "text": {"type": "string"}}}},
+                    },
+                },
+                "steps": {"type": "array", "items": _STEP},
+                "mistakes": {"type": "array", "description": "wrong answers a known mistake leads to", "items": {
+                    "type": "object", "required": ["code", "value", "text"],
+                    "properties": {"code": {"type": "string"}, "value": {}, "text": {"type": "string"}}}},
+            },
+        },
+    },
+}
