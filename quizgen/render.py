@@ -28,7 +28,7 @@ class Renderer:
             searchpath.insert(0, str(overrides))
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(searchpath),
-            autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=False),
+            autoescape=jinja2.select_autoescape(["html", "xml", "html.j2", "xml.j2"], default_for_string=False),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         )

@@ -23,8 +23,8 @@ class SamePadding(QuestionType):
 
     def build(self, question, bank, config, rng, version, number):
         pads = [ar.same_padding(k, d) for k, d in zip(config.kernel_shape, config.dilation)]
-        explicit = ar.conv_spec(config.input_shape, config.kernel_shape, 1, 0, config.dilation)
-        spec = ar.ConvSpec(tuple(replace(dim, pad_left=b, pad_right=a) for dim, (b, a) in zip(explicit.dims, pads)))
+        spec = ar.ConvSpec(tuple(ar.ConvDim(i, k, 1, before, after, d) for i, k, d, (before, after)
+                                 in zip(config.input_shape, config.kernel_shape, config.dilation, pads)))
         checks = [Check(conv=Conv.of(config.input_shape, config.kernel_shape, 1, "same", config.dilation),
                         shape=config.input_shape)]
         if all(b == a for b, a in pads):  # torch can also say it with one number per side

@@ -16,7 +16,10 @@ class Validity(QuestionType):
     constraint_hint = " (a validity question needs configurations that break at most one rule)"
 
     def accepts(self, config, reasons):
-        return len(reasons) <= 1  # one reason, so the answer is unambiguous
+        # One reason, so the answer is unambiguous. And not 'same' with a zero kernel or a non-positive
+        # dilation: torch derives a negative padding from them and its error names the wrong rule.
+        same_artifact = config.padding == "same" and (min(config.kernel_shape) <= 0 or min(config.dilation) <= 0)
+        return len(reasons) <= 1 and not same_artifact
 
     def build(self, question, bank, config, rng, version, number):
         reasons = config.reasons()
