@@ -114,15 +114,26 @@ def read_yaml(path: Path) -> tuple[Any, dict]:
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader) if node is not None else None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        problem = error.problem or error.context or "malformed YAML"
-        raise QuizgenError(f"YAML syntax error: {problem}", file=file,
-                           line=mark.line + 1 if mark else None) from None
+        raise _syntax_error(error, text, file) from None
     except yaml.YAMLError as error:
         raise QuizgenError(f"YAML error: {error}", file=file) from None
     except QuizgenError as error:
         raise error.located(file=file) from None
     return data, (_line_map(node) if node is not None else {})
+
+
+def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> QuizgenError:
+    """Locate a YAML error where the reader can fix it: an unclosed quote or bracket runs to the end of
+    the file, so there the line where it opened is the useful one."""
+    mark = error.problem_mark or error.context_mark
+    if mark and error.context_mark and mark.line >= len(text.splitlines()):
+        mark = error.context_mark
+    problem = error.problem or error.context or "malformed YAML"
+    if "\t" in problem or "\\t" in problem:
+        problem += "; indent with spaces, not tabs"
+    elif error.context:
+        problem = f"{problem} ({error.context})"
+    return QuizgenError(f"YAML syntax error: {problem}", file=file, line=mark.line + 1 if mark else None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -134,20 +145,28 @@ def _describe(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_ARTICLE = {"integer": "an integer", "number": "a number", "string": "a string", "boolean": "true or false",
+            "object": "a mapping", "array": "a list"}
+
+
 def _allowed(error) -> str:
+    """What the schema allows where the error is: the rule broken first, then the field's description."""
     schema = error.schema if isinstance(error.schema, dict) else {}
-    if "description" in schema:
-        return schema["description"]
-    if error.validator == "enum":
-        return "one of " + ", ".join(map(str, error.validator_value))
+    description = schema.get("description")
+    value = error.validator_value
     if error.validator == "type":
-        return f"a value of type {error.validator_value}"
-    if error.validator in ("minimum", "exclusiveMinimum", "maximum"):
+        kinds = value if isinstance(value, list) else [value]
+        rule = " or ".join(_ARTICLE.get(k, k) for k in kinds)
+    elif error.validator in ("minimum", "exclusiveMinimum", "maximum"):
         sign = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<="}[error.validator]
-        return f"a number {sign} {error.validator_value}"
-    if error.validator == "minItems":
-        return f"at least {error.validator_value} item(s)"
-    return error.message
+        rule = f"a number {sign} {value}"
+    elif error.validator == "enum":
+        rule = "one of " + ", ".join(map(str, value))
+    elif error.validator == "minItems":
+        rule = f"at least {value} item(s)"
+    else:
+        return description or error.message
+    return f"{rule} ({description})" if description else rule
 
 
 def _schema_error(error, data_lines: dict, file: str) -> QuizgenError:
@@ -170,7 +189,8 @@ def validate_structure(data, lines: dict, file: str) -> None:
     from jsonschema import Draft202012Validator  # noqa: PLC0415 - only bank commands need it
 
     if not isinstance(data, dict):
-        raise QuizgenError("a bank is a YAML mapping with at least a 'questions' list", file=file, line=1)
+        raise QuizgenError("a bank is a YAML mapping with at least a 'questions' list", file=file,
+                           line=lines.get((), 1))
     errors = list(Draft202012Validator(BANK_SCHEMA).iter_errors(data))
     if errors:
         def position(error):

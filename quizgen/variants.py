@@ -16,6 +16,7 @@ from typing import Any
 
 from . import arithmetic as ar
 from .bank import Bank, QuestionSpec
+from .errors import InvalidConfiguration
 
 MAX_RANGE = 10_000          # values in one range
 DRAWS = 400                 # rejection-sampling attempts before enumerating
@@ -193,6 +194,17 @@ def satisfies(config: Config, constraints: dict, qtype) -> bool:
     return True
 
 
+def why_not(config: Config) -> str:
+    """Why one configuration fails: torch's objection, or the output it gives (for size constraints)."""
+    try:
+        spec = config.spec()
+    except InvalidConfiguration as error:
+        return f"e.g. {error.message}"
+    size = "x".join(map(str, config.input_shape))
+    kernel = "x".join(map(str, config.kernel_shape))
+    return f"e.g. image {size}, kernel {kernel} gives output {'x'.join(map(str, spec.output_shape))}"
+
+
 def check_constraints(question: QuestionSpec, bank: Bank, qtype) -> dict:
     """Constraints that contradict themselves or the question type, caught before any sampling."""
     constraints = question.fields.get("constraints", {})
@@ -201,7 +213,7 @@ def check_constraints(question: QuestionSpec, bank: Bank, qtype) -> dict:
         raise bank.error(path + ("min_output",), f"min_output {constraints['min_output']} > max_output "
                                                  f"{constraints['max_output']}; allowed: min_output <= max_output")
     if "valid" in constraints and constraints["valid"] is False and qtype.default_valid is True:
-        raise bank.error(path + ("valid",), f"a {question.type} question needs a configuration torch accepts; "
+        raise bank.error(path + ("valid",), f"{question.type!r} questions need a configuration torch accepts; "
                                             "allowed: valid: true (valid: false only in validity questions)")
     return constraints
 
@@ -219,10 +231,12 @@ def draw_config(question: QuestionSpec, bank: Bank, qtype, rng: random.Random) -
     if total > MAX_ENUMERATION:
         raise bank.error(where, f"no configuration met the constraints in {DRAWS} draws from {total} "
                                 f"possible; allowed: constraints that a fair share of the space meets")
-    matching = [c for c in spaces.every() if satisfies(c, constraints, qtype)]
+    every = list(spaces.every())
+    matching = [c for c in every if satisfies(c, constraints, qtype)]
     if not matching:
         raise bank.error(where, f"none of the {total} configurations of this parameter space meets the "
-                                f"constraints{qtype.constraint_hint}; widen the spaces or relax the constraints")
+                                f"constraints{qtype.constraint_hint} ({why_not(every[0])}); widen the spaces "
+                                f"or relax the constraints")
     return rng.choice(matching)
 
 

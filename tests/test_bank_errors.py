@@ -138,9 +138,7 @@ UNCLOSED_LIST_BANK = bank_text("""
             type: output_size
             image: {size: 6}
             kernel: {size: 3}
-        """), 'title: "Bank errors', id="unclosed-quote", marks=pytest.mark.xfail(strict=True, reason=(
-            "quizgen reports PyYAML's problem_mark (end of stream, a line past the end of the file) instead of "
-            "the line where the quote opens (the context_mark)"))),
+        """), 'title: "Bank errors', id="unclosed-quote"),
 ])
 def test_yaml_syntax_error_is_reported_at_the_broken_line(ws, text, offending):
     ws.write(text)
@@ -172,8 +170,6 @@ def test_bad_indentation_is_reported_at_the_misindented_line(ws, text, offending
     assert_bank_error(ws.generate(), ws.bank, line_of(text, offending), None, "YAML syntax error")
 
 
-@pytest.mark.xfail(strict=True, reason="the tab error says what is wrong (PyYAML: \"found character '\\t' that "
-                                       "cannot start any token\") but not what is allowed (indent with spaces)")
 def test_tab_indentation_error_says_to_indent_with_spaces(ws):
     ws.write(TAB_BANK)
     assert_bank_error(ws.generate(), ws.bank, line_of(TAB_BANK, "\t"), None, "space")
@@ -255,20 +251,28 @@ def test_unknown_field_is_named_with_the_fields_allowed_there(ws, text, offendin
     assert allowed in rest.split("allowed fields here:")[1]
 
 
-@pytest.mark.parametrize("offending, field, allowed", [
-    pytest.param('    stride: "abc"', "questions[0].stride", "an integer", id="stride-string"),
-    pytest.param("    points: two", "questions[0].points", "a positive number", id="points-string"),
-    pytest.param("    padding: same_ish", "questions[0].padding", "'same' or 'valid'", id="padding-unknown-word"),
-    pytest.param("seed: abc", "seed", "integer", id="seed-string", marks=pytest.mark.xfail(strict=True, reason=(
-        "the 'allowed' part is the schema description 'the default seed when --seed is not given', "
-        "which does not say that an integer is required"))),
+WRONG_TYPE_BANK = bank_text("""
+    seed: 1
+    questions:
+      - id: size
+        type: output_size
+        image: {size: 6}
+        kernel: {size: 3}
+        stride: 1
+    """)
+
+
+@pytest.mark.parametrize("good, bad, field, allowed", [
+    pytest.param("stride: 1", 'stride: "abc"', "questions[0].stride", "an integer", id="stride-string"),
+    pytest.param("stride: 1", "points: two", "questions[0].points", "a positive number", id="points-string"),
+    pytest.param("stride: 1", "padding: same_ish", "questions[0].padding", "'same' or 'valid'",
+                 id="padding-unknown-word"),
+    pytest.param("seed: 1", "seed: abc", "seed", "integer", id="seed-string"),
 ])
-def test_wrong_type_names_the_field_and_what_is_allowed(ws, offending, field, allowed):
-    top, in_question = (offending, "") if not offending.startswith(" ") else ("", offending)
-    text = ws.write(f"{top}\nquestions:\n  - id: size\n    type: output_size\n    image: {{size: 6}}\n"
-                    f"    kernel: {{size: 3}}\n{in_question}\n".lstrip("\n"))
-    assert_bank_error(ws.generate(), ws.bank, line_of(text, offending.strip()), field, "got ",
-                      f"allowed: {''.split()}"[:9], allowed)
+def test_wrong_type_names_the_field_and_what_is_allowed(ws, good, bad, field, allowed):
+    text = ws.write(WRONG_TYPE_BANK.replace(good, bad))
+    rest = assert_bank_error(ws.generate(), ws.bank, line_of(text, bad), field, "got ", "allowed: ")
+    assert allowed in rest.split("allowed: ", 1)[1], rest
 
 
 def test_unknown_question_type_lists_the_known_types(ws):
@@ -439,7 +443,7 @@ def test_parameter_space_without_a_valid_configuration_is_reported_at_the_questi
 def test_valid_false_on_an_output_size_question_says_only_valid_true_is_allowed(ws, text, field):
     ws.write(text)
     assert_bank_error(ws.generate(), ws.bank, line_of(text, "valid: false"), field,
-                      "output_size question needs a configuration torch accepts", "allowed: valid: true")
+                      "'output_size' questions need a configuration torch accepts", "allowed: valid: true")
 
 
 @pytest.mark.parametrize("part, key, field", [
@@ -496,10 +500,7 @@ def test_missing_bank_file_is_reported_with_its_path_and_no_line(ws):
     pytest.param("just some words\n", "just some words", id="a-plain-string"),
     pytest.param("", None, id="an-empty-file"),
     pytest.param("# yaml-language-server: $schema=../schemas/bank.schema.json\n# A comment header as in banks/\n"
-                 "- id: size\n  type: output_size\n", "- id: size", id="a-list-after-a-comment-header",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "validate_structure hard-codes line 1 for a non-mapping bank; with a comment header "
-                     "(as every shipped bank has) the list starts on line 3"))),
+                 "- id: size\n  type: output_size\n", "- id: size", id="a-list-after-a-comment-header"),
 ])
 def test_bank_that_is_not_a_mapping_says_a_mapping_with_questions_is_needed(ws, text, offending):
     ws.write(text)
