@@ -5,6 +5,7 @@ Work is batched: convolutions that share every shape run as one grouped conv2d c
 """
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Sequence
@@ -69,7 +70,6 @@ def reason_of(message: str) -> str:
 def outcome(conv: Conv) -> Outcome:
     """Run torch on zeros of the given shapes and report the output shape or the rejection."""
     torch, functional = _torch()
-    import warnings  # noqa: PLC0415
     x = torch.zeros(1, 1, *conv.input_shape, dtype=torch.float64)
     w = torch.zeros(1, 1, *[max(k, 0) for k in conv.kernel_shape], dtype=torch.float64)
     try:
@@ -98,7 +98,6 @@ def conv2d_values(jobs: Sequence[tuple[Conv, list, list]]) -> list[list[list[flo
     for index, (conv, _, _) in enumerate(jobs):
         groups[conv].append(index)
     results: list = [None] * len(jobs)
-    import warnings  # noqa: PLC0415
     for conv, indices in groups.items():
         x = torch.tensor([[_floats(jobs[i][1]) for i in indices]], dtype=torch.float64)
         w = torch.tensor([[_floats(jobs[i][2])] for i in indices], dtype=torch.float64)
