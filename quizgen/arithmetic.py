@@ -69,7 +69,6 @@ class ConvSpec:
     """A whole convolution: one ConvDim per spatial dimension (height, width for conv2d)."""
 
     dims: tuple[ConvDim, ...]
-    same: bool = False  # padding was given as 'same'
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -163,7 +162,7 @@ def conv_spec(input_shape: Sequence[int], kernel_shape: Sequence[int] | int, str
         pads = [(p, p) for p in per_dim(padding, ndim, "padding")]
     dims = tuple(ConvDim(i, k, s, left, right, d)
                  for i, k, s, (left, right), d in zip(input_shape, kernels, strides, pads, dilations))
-    return ConvSpec(dims, same=padding == "same")
+    return ConvSpec(dims)
 
 
 def explain_invalid(reason: str, input_shape, kernels, strides, padding, dilations) -> str:

@@ -38,6 +38,3 @@ def write_files(out_dir: str | Path, files: dict[str, bytes]) -> list[Path]:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
-
-def write_text_atomically(path: Path, text: str) -> None:
-    write_files(path.parent, {path.name: text.encode("utf-8")})

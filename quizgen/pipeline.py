@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, questions, solve
-from .bank import Bank, QuestionSpec, load_bank
+from .bank import Bank, load_bank
 from .errors import QuizgenError
 from .formats import FORMATS
 from .output import write_files
@@ -52,17 +52,22 @@ class QuizSet:
         }
 
 
-def draft_question(bank: Bank, spec: QuestionSpec, version: str, seed: int, number: int) -> Draft:
-    """Variants stage for one question: its own seeded generator draws the configuration and contents."""
-    qtype = questions.get(spec.type)
-    rng = question_rng(seed, version, spec.id)
-    config = draw_config(spec, bank, qtype, rng)
-    return qtype.build(spec, bank, config, rng, version, number)
+def draft_all(bank: Bank, version_ids: list[str], seed: int) -> list[Draft]:
+    """Variants stage: each (version, question) gets its own seeded generator; the parameter spaces of a
+    question are worked out once and shared by every version."""
+    slots = [(number, spec, questions.get(spec.type)) for number, spec in enumerate(bank.questions, 1)]
+    spaces = {spec.id: qtype.spaces(spec, bank) for _, spec, qtype in slots}
+    drafts = []
+    for version in version_ids:
+        for number, spec, qtype in slots:
+            rng = question_rng(seed, version, spec.id)
+            config = draw_config(spec, bank, qtype, spaces[spec.id], rng)
+            drafts.append(qtype.build(spec, bank, config, rng, version, number))
+    return drafts
 
 
 def build(bank: Bank, version_ids: list[str], seed: int, language: str, renderer: Renderer) -> QuizSet:
-    drafts = [draft_question(bank, spec, version, seed, number)
-              for version in version_ids for number, spec in enumerate(bank.questions, 1)]
+    drafts = draft_all(bank, version_ids, seed)
     solve.cross_check(drafts, bank.file)
     per_version: dict[str, list[Question]] = {v: [] for v in version_ids}
     for draft in drafts:
@@ -91,7 +96,7 @@ def check(bank_path: str, versions: int = 20, seed: int | None = None) -> tuple[
     renderer = Renderer()
     seed = bank.seed if seed is None else seed
     version_ids = [f"v{n}" for n in range(1, versions + 1)]
-    drafts = [draft_question(bank, spec, v, seed, n) for v in version_ids for n, spec in enumerate(bank.questions, 1)]
+    drafts = draft_all(bank, version_ids, seed)
     checks = solve.cross_check(drafts, bank.file)
     for language in ("es", "en"):  # every text renders in both languages
         for draft in drafts[:len(bank.questions)]:

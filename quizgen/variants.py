@@ -218,9 +218,8 @@ def check_constraints(question: QuestionSpec, bank: Bank, qtype) -> dict:
     return constraints
 
 
-def draw_config(question: QuestionSpec, bank: Bank, qtype, rng: random.Random) -> Config:
+def draw_config(question: QuestionSpec, bank: Bank, qtype, spaces: Spaces, rng: random.Random) -> Config:
     """A configuration from the question's spaces meeting its constraints, or a located error."""
-    spaces = qtype.spaces(question, bank)
     constraints = check_constraints(question, bank, qtype)
     for _ in range(DRAWS):
         config = spaces.draw(rng)
