@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, help="the seed (default: the bank's seed, else 0)")
     gen.add_argument("--lang", choices=["es", "en"], help="language of the texts (default: the bank's)")
     gen.add_argument("--format", default=DEFAULT_FORMATS, metavar="FORMATS",
-                     help=f"comma-separated: markdown, html, json (default {DEFAULT_FORMATS})")
+                     help=f"comma-separated: markdown, html, json, sheet (default {DEFAULT_FORMATS}; "
+                          "--roster adds sheet)")
     gen.add_argument("--out", default="out", metavar="DIR", help="output directory (default out)")
     gen.add_argument("--templates", metavar="DIR", help="a directory of template overrides")
     gen.set_defaults(run=run_generate)
@@ -62,6 +63,29 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--versions", type=_positive, default=20, metavar="N", help="versions to sample (default 20)")
     chk.add_argument("--seed", type=int)
     chk.set_defaults(run=run_check)
+
+    grade = commands.add_parser(
+        "grade", help="grade submissions: grades, gradebooks, feedback, item statistics",
+        description="Grade a CSV or JSON file of submissions against the key, regenerated from BANK (and "
+                    "--seed), or read from --key KEY.json. Writes grades.csv, answers.csv, rejected.csv, "
+                    "gradebook-moodle.csv, gradebook-canvas.csv, feedback/<student>.md|html, item-stats.csv|json "
+                    "and summary.json to --out.",
+        usage="quizgen grade BANK SUBMISSIONS [--seed S] [options]\n       quizgen grade --key KEY.json "
+              "SUBMISSIONS [options]")
+    grade.add_argument("files", nargs="+", metavar="BANK SUBMISSIONS", help="the bank (unless --key) and the "
+                                                                          "submissions file")
+    grade.add_argument("--key", metavar="KEY.json", help="grade against a saved key.json instead of a bank")
+    grade.add_argument("--seed", type=int, help="the seed the versions were generated with (default: the bank's)")
+    grade.add_argument("--versions", type=_positive, metavar="N",
+                       help="the versions handed out were v1..vN (default: those the submissions name)")
+    grade.add_argument("--roster", metavar="CSV", help="the versions handed out were one per student id")
+    grade.add_argument("--lang", choices=["es", "en"], help="language of the feedback (default: the bank's)")
+    grade.add_argument("--out", default="grades", metavar="DIR", help="output directory (default grades)")
+    grade.add_argument("--templates", metavar="DIR", help="a directory of template overrides")
+    grade.add_argument("--canvas-id", choices=["sis_user_id", "sis_login_id", "id"], default="sis_user_id",
+                       help="which Canvas column the student ids go in (default sis_user_id)")
+    grade.add_argument("--json", action="store_true", help="print the summary as JSON")
+    grade.set_defaults(run=run_grade)
 
     solve = commands.add_parser("solve", help="output shape of a convolution, with the worked steps",
                                 description="Output shape of a convolution, with the worked steps. Sizes are "
@@ -109,6 +133,60 @@ def run_check(args) -> int:
     print(f"{bank.file}: ok: {len(bank.questions)} questions x {args.versions} versions, "
           f"{checks} answers confirmed by torch")
     return 0
+
+
+def run_grade(args) -> int:
+    from .grade import grade  # noqa: PLC0415
+    from .output import write_files  # noqa: PLC0415
+    from .render import Renderer  # noqa: PLC0415
+    from .reports import report_files  # noqa: PLC0415
+
+    expected = 1 if args.key else 2
+    if len(args.files) != expected:
+        raise QuizgenError("grade needs BANK SUBMISSIONS, or --key KEY.json SUBMISSIONS; got "
+                           f"{len(args.files)} file(s)", field="grade")
+    if args.key and (args.seed is not None or args.versions or args.roster):
+        raise QuizgenError("--seed, --versions and --roster regenerate a key from a bank; with --key they "
+                           "do not apply", field="--key")
+    run = grade(args.files[-1], key_path=args.key, bank_path=None if args.key else args.files[0],
+                seed=args.seed, versions=args.versions, roster=args.roster, language=args.lang,
+                templates=args.templates)
+    renderer = Renderer(args.templates)
+    written = write_files(args.out, report_files(run, renderer, args.canvas_id))
+    summary = run.summary()
+    if args.json:
+        print(json.dumps({**summary, "out": args.out, "files": len(written)}, ensure_ascii=False))
+    else:
+        print(summary_text(summary, args.files[-1], args.out))
+    return 0
+
+
+def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
+    """One screen: what was graded, what was not and why, where the reports are."""
+    lines = [f"{source}: {summary['rows']} rows: {summary['graded']} graded, {len(summary['rejected'])} rejected"]
+    if summary["graded"]:
+        mean = summary["mean_score"]
+        lines.append(f"  mean score {mean:g} / {summary['max_score']:g} ({100 * mean / summary['max_score']:.1f}%)")
+    lines.append(f"  answers with a format error: {summary['format_errors']} "
+                 f"(students: {_listed(summary['students_with_format_errors'], shown)})"
+                 if summary["format_errors"] else "  answers with a format error: 0")
+    lines.append(f"  blank answers: {summary['blank_answers']}")
+    for row in summary["rejected"][:shown]:
+        who = f" ({row['student_id']})" if row["student_id"] else ""
+        lines.append(f"  rejected line {row['line']}{who}: {row['reason']}: {row['detail']}")
+    if len(summary["rejected"]) > shown:
+        lines.append(f"  ... and {len(summary['rejected']) - shown} more rejected rows (rejected.csv)")
+    if summary["ignored_columns"]:
+        lines.append(f"  ignored columns (not questions of this key): {_listed(summary['ignored_columns'], shown)}")
+    if summary["missing_questions"]:
+        lines.append(f"  questions with no column (graded as no answer): {_listed(summary['missing_questions'], shown)}")
+    lines.append(f"  reports in {out}/: grades.csv, gradebook-moodle.csv, gradebook-canvas.csv, feedback/, "
+                 "item-stats.csv, rejected.csv")
+    return "\n".join(lines)
+
+
+def _listed(items: list, shown: int) -> str:
+    return ", ".join(items[:shown]) + (f", ... ({len(items)} in all)" if len(items) > shown else "")
 
 
 def run_solve(args) -> int:

@@ -33,6 +33,8 @@ class QuizSet:
     seed: int
     language: str
     versions: list[Version]
+    roster: bool = False      # versions are named after students
+
 
     @property
     def title(self) -> str:
@@ -66,13 +68,14 @@ def draft_all(bank: Bank, version_ids: list[str], seed: int) -> list[Draft]:
     return drafts
 
 
-def build(bank: Bank, version_ids: list[str], seed: int, language: str, renderer: Renderer) -> QuizSet:
+def build(bank: Bank, version_ids: list[str], seed: int, language: str, renderer: Renderer,
+          roster: bool = False) -> QuizSet:
     drafts = draft_all(bank, version_ids, seed)
     solve.cross_check(drafts, bank.file)
     per_version: dict[str, list[Question]] = {v: [] for v in version_ids}
     for draft in drafts:
         per_version[draft.version].append(renderer.question(draft, language))
-    return QuizSet(bank, seed, language, [Version(v, per_version[v]) for v in version_ids])
+    return QuizSet(bank, seed, language, [Version(v, per_version[v]) for v in version_ids], roster)
 
 
 def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1, seed: int | None = None,
@@ -83,7 +86,10 @@ def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1
         raise QuizgenError(f"unknown format {unknown[0]!r}; allowed: {', '.join(sorted(FORMATS))}", field="--format")
     renderer = Renderer(templates)
     version_ids = read_roster(roster) if roster else [f"v{n}" for n in range(1, versions + 1)]
-    quizset = build(bank, version_ids, bank.seed if seed is None else seed, language or bank.language, renderer)
+    quizset = build(bank, version_ids, bank.seed if seed is None else seed, language or bank.language, renderer,
+                    roster=bool(roster))
+    if roster and "sheet" not in formats:
+        formats = [*formats, "sheet"]   # handed out per student: the sheet to type their answers into
     files: dict[str, bytes] = {}
     for name in formats:
         files.update(FORMATS[name].files(quizset, renderer))

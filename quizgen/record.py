@@ -35,7 +35,8 @@ class Draft:
     answer: dict                   # kind, value (and options for choices)
     steps: list[Step]
     checks: list[Check]
-    mistakes: list[dict] = field(default_factory=list)   # code, value
+    grading: dict                  # exact, tolerance {absolute, relative}, partial_credit
+    mistakes: list[dict] = field(default_factory=list)   # code, value (, per_dimension)
     context: dict = field(default_factory=dict)          # extra facts the prompt template needs
 
 
@@ -51,6 +52,7 @@ class Question:
     answer: dict
     steps: list[dict]
     mistakes: list[dict]
+    grading: dict
 
     def to_dict(self) -> dict:
         return asdict(self)

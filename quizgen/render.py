@@ -4,6 +4,7 @@ Student-facing words live in templates/<lang>/ only; users override any template
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jinja2
@@ -34,6 +35,8 @@ class Renderer:
         )
         self.env.filters["matrix"] = matrix_lines
         self.env.filters["num"] = format_number
+        self.env.filters["md_code"] = markdown_code
+        self.env.filters["md_text"] = markdown_text
         self._words: dict[str, object] = {}
 
     def template(self, name: str) -> jinja2.Template:
@@ -66,10 +69,11 @@ class Renderer:
         answer["text"] = answer_text(answer["kind"], answer.get("letter", answer["value"]))
         if "options" in answer:
             answer["options"] = [{**o, "text": w.options[o["code"]]} for o in answer["options"]]
-        mistakes = [{**m, "text": answer_text(draft.answer["kind"], m["value"])} for m in draft.mistakes]
+        mistakes = [{**m, "text": answer_text("shape" if m.get("of") == "shape" else draft.answer["kind"], m["value"])}
+                    for m in draft.mistakes]
         return Question(id=draft.id, number=draft.number, type=draft.type, title=draft.title,
                         points=draft.points, params=draft.params, prompt=" ".join(prompt.split()),
-                        answer=answer, steps=steps, mistakes=mistakes)
+                        answer=answer, steps=steps, mistakes=mistakes, grading=draft.grading)
 
     @staticmethod
     def step_text(step, w) -> str:
@@ -84,3 +88,27 @@ def matrix_lines(matrix) -> list[str]:
     cells = [[format_number(v) for v in row] for row in matrix]
     width = max(len(c) for row in cells for c in row)
     return [" ".join(c.rjust(width) for c in row) for row in cells]
+
+
+def markdown_code(text) -> str:
+    """Any text as one Markdown code span: shown literally, never read as Markdown or HTML. Line breaks
+    show as ↵ (a code span cannot hold one)."""
+    text = " ↵ ".join(str(text).replace("\r\n", "\n").split("\n"))
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def markdown_text(text) -> str:
+    """Any text as literal Markdown prose: its punctuation escaped, its HTML neutralised."""
+    out = []
+    for char in str(text).replace("\n", " "):
+        if char == "<":
+            out.append("&lt;")
+        elif char == "&":
+            out.append("&amp;")
+        elif char in "\\`*_{}[]()#+-.!|~>":
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)

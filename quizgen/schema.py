@@ -99,6 +99,23 @@ _QUESTION_PROPERTIES = {
     "stride": _dim_space(what="stride"),
     "padding": _dim_space(["same", "valid"], what="zero padding per side"),
     "dilation": _dim_space(what="dilation"),
+    "grading": {
+        "type": "object", "additionalProperties": False,
+        "description": "how answers are scored (by the grader and in LMS exports)",
+        "properties": {
+            "tolerance": {
+                "type": "object", "additionalProperties": False,
+                "description": ("for answers with decimals: right when |answer - key| <= absolute + relative * |key| "
+                                "(default absolute 0.01, relative 0); integer answers are always exact"),
+                "properties": {"absolute": {"type": "number", "minimum": 0, "description": "absolute tolerance"},
+                               "relative": {"type": "number", "minimum": 0, "maximum": 1,
+                                            "description": "relative tolerance, e.g. 0.01 for 1%"}},
+            },
+            "partial_credit": {"enum": ["proportional", "all_or_nothing"], "description": (
+                "for matrices, shapes and paddings: 'proportional' (the share of cells or dimensions right, "
+                "the default) or 'all_or_nothing'")},
+        },
+    },
     "constraints": {
         "type": "object", "additionalProperties": False,
         "description": "conditions every sampled configuration must meet",
@@ -197,7 +214,8 @@ OUTPUT_SCHEMA = {
     "$defs": {
         "question": {
             "type": "object", "additionalProperties": False,
-            "required": ["id", "number", "type", "points", "params", "prompt", "answer", "steps", "mistakes"],
+            "required": ["id", "number", "type", "points", "params", "prompt", "answer", "steps", "mistakes",
+                         "grading"],
             "properties": {
                 "id": {"type": "string", "description": "the bank's question id, the same in every version"},
                 "number": {"type": "integer", "minimum": 1},
@@ -237,7 +255,25 @@ OUTPUT_SCHEMA = {
                 "steps": {"type": "array", "items": _STEP},
                 "mistakes": {"type": "array", "description": "wrong answers a known mistake leads to", "items": {
                     "type": "object", "required": ["code", "value", "text"],
-                    "properties": {"code": {"type": "string"}, "value": {}, "text": {"type": "string"}}}},
+                    "properties": {"code": {"type": "string"}, "value": {}, "text": {"type": "string"},
+                                   "per_dimension": {"type": "boolean", "description": (
+                                       "the mistake can be made in one dimension alone (the grader then "
+                                       "also recognises it per dimension)")},
+                                   "of": {"const": "shape", "description": (
+                                       "present when the value is the shape the mistake gives to a matrix "
+                                       "answer, not the answer itself")}}}},
+                "grading": {
+                    "type": "object", "additionalProperties": False,
+                    "required": ["exact", "tolerance", "partial_credit"],
+                    "description": "how answers are scored: the bank's grading settings, resolved",
+                    "properties": {
+                        "exact": {"type": "boolean", "description": "true: integer data, numbers compared exactly"},
+                        "tolerance": {"type": "object", "required": ["absolute", "relative"], "properties": {
+                            "absolute": {"type": "number"}, "relative": {"type": "number"}},
+                            "description": "when not exact: right if |answer - key| <= absolute + relative*|key|"},
+                        "partial_credit": {"enum": ["proportional", "all_or_nothing"]},
+                    },
+                },
             },
         },
     },

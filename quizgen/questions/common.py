@@ -8,9 +8,20 @@ from ..record import Check, Draft
 from ..reference import Conv
 
 
-def draft(qtype, question, config, version: str, number: int, **fields) -> Draft:
+def draft(qtype, question, config, version: str, number: int, exact: bool = True, **fields) -> Draft:
     return Draft(id=question.id, type=qtype.name, version=version, number=number, points=question.points,
-                 title=question.title, params=config.params(), context=facts(config), **fields)
+                 title=question.title, params=config.params(), context=facts(config),
+                 grading=grading_policy(question, exact), **fields)
+
+
+def grading_policy(question, exact: bool) -> dict:
+    """How the grader and the LMS exports score this question: exactly when the data are integers, else
+    within the bank's tolerance; matrices and shapes with per-part credit unless the bank says otherwise."""
+    given = question.fields.get("grading", {})
+    tolerance = given.get("tolerance", {})
+    return {"exact": exact,
+            "tolerance": {"absolute": tolerance.get("absolute", 0.01), "relative": tolerance.get("relative", 0.0)},
+            "partial_credit": given.get("partial_credit", "proportional")}
 
 
 def shape_check(config, shape=None, reason=None, **values) -> Check:
@@ -62,7 +73,7 @@ def conv_call(config) -> str:
 def _dim_mistakes(dim: ar.ConvDim) -> dict[str, int]:
     """What each known mistake gives for one dimension (only mistakes that apply to it)."""
     pad = dim.pad_left + dim.pad_right
-    out = {"forgot_plus_one": dim.span // dim.stride}
+    out = {"forgot_plus_one": dim.span // dim.stride, "input_size": dim.size}
     if pad:
         out["padding_once"] = (dim.size + pad // 2 - dim.effective_kernel) // dim.stride + 1
         out["padded_size"] = dim.padded_size
@@ -70,6 +81,7 @@ def _dim_mistakes(dim: ar.ConvDim) -> dict[str, int]:
         out["no_stride_division"] = dim.span + 1
     if not dim.exact:
         out["rounded_up"] = math.ceil(dim.span / dim.stride) + 1
+        out["no_floor"] = round(dim.span / dim.stride + 1, 4)
     if dim.dilation > 1:
         out["undilated_kernel"] = (dim.padded_size - dim.kernel) // dim.stride + 1
     return out
@@ -80,8 +92,8 @@ def size_mistakes(spec: ar.ConvSpec) -> list[dict]:
     answer = list(spec.output_shape)
     per_dim = [_dim_mistakes(d) for d in spec.dims]
     candidates = []
-    for code in ("forgot_plus_one", "padding_once", "no_stride_division", "rounded_up", "undilated_kernel",
-                 "padded_size"):
+    for code in ("forgot_plus_one", "padding_once", "no_stride_division", "rounded_up", "no_floor",
+                 "undilated_kernel", "padded_size", "input_size"):
         if any(code in m for m in per_dim):
             candidates.append((code, [m.get(code, o) for m, o in zip(per_dim, answer)]))
     if len(set(answer)) > 1:
@@ -90,5 +102,6 @@ def size_mistakes(spec: ar.ConvSpec) -> list[dict]:
     for code, value in candidates:
         if value not in seen and min(value) > 0:
             seen.append(value)
-            mistakes.append({"code": code, "value": value})
+            # Every size mistake but a swap can be made in one dimension alone.
+            mistakes.append({"code": code, "value": value, "per_dimension": code != "swapped_dimensions"})
     return mistakes

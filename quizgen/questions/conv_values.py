@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import arithmetic as ar
 from ..variants import NAMED_KERNELS, fill, plain_matrix
 from . import QuestionType, register
-from .common import draft, shape_check
+from .common import draft, shape_check, size_mistakes
 
 CELLS_SHOWN = 4  # worked product-sums; beyond this the rest follow "in the same way"
 
@@ -21,12 +21,13 @@ class ConvValues(QuestionType):
         kernel = fill(fields.get("kernel", {}).get("values", "ones"), config.kernel_shape, rng, bank,
                       question.path_of("kernel") + ("values",))
         values = ar.correlate2d(image, kernel, spec)
-        built = draft(self, question, config, version, number,
+        integers = all(float(v).is_integer() for m in (image, kernel) for row in m for v in row)
+        built = draft(self, question, config, version, number, exact=integers,
                       answer={"kind": "matrix", "value": plain_matrix(values)},
                       steps=ar.shape_steps(spec) + value_steps(image, kernel, spec, values),
                       checks=[shape_check(config, shape=spec.output_shape, image=image, kernel=kernel,
                                           values=values)],
-                      mistakes=flip_mistake(image, kernel, spec, values))
+                      mistakes=flip_mistake(image, kernel, spec, values) + shape_mistakes(spec))
         built.params.update(image=plain_matrix(image), kernel=plain_matrix(kernel))
         built.context.update(zero_kernel=all(v == 0 for row in kernel for v in row),
                              kernel_name=_named(fields.get("kernel", {}).get("values")))
@@ -51,6 +52,11 @@ def value_steps(image, kernel, spec, values) -> list[ar.Step]:
     tex = " \\\\ ".join(" & ".join(ar.format_number(v) for v in row) for row in values)
     steps.append(ar.Step("values", f"Y = [{rows}]", f"Y = \\begin{{bmatrix}} {tex} \\end{{bmatrix}}"))
     return steps
+
+
+def shape_mistakes(spec) -> list[dict]:
+    """A matrix of the wrong shape: the size mistakes that give that shape (``of: shape``)."""
+    return [{**mistake, "of": "shape"} for mistake in size_mistakes(spec)]
 
 
 def flip_mistake(image, kernel, spec, values) -> list[dict]:

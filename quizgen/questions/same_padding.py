@@ -79,5 +79,5 @@ def padding_mistakes(spec: ar.ConvSpec, pads) -> list[dict]:
     for code, value in candidates:
         if value not in seen:
             seen.append(value)
-            mistakes.append({"code": code, "value": value})
+            mistakes.append({"code": code, "value": value, "per_dimension": True})
     return mistakes

@@ -1,0 +1,219 @@
+"""Stage: parse. What a student typed becomes a value of the answer's kind, or a format error that says
+what was expected. Tolerant of how people write (3x3, 3×3, (3, 3), 1,5 with a Spanish decimal comma,
+one matrix row per line), exact about what they meant. Pure and total: no string makes it raise.
+
+A format error is not a wrong answer: the grader reports it apart, and the feedback says what to write.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+# Unicode that people (and spreadsheets, and phones) type for ASCII signs.
+_TRANSLATE = str.maketrans({"−": "-", "–": "-", "—": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ",
+                            "×": "x", "✕": "x", "＊": "*", "；": ";", "，": ",", "（": "(", "）": ")",
+                            "［": "[", "］": "]", "\r": "\n"})
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d{1,3})?(?:/\d+)?")
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+_MAX_CHARS = 20_000   # an answer longer than this is not an answer; do not spend time on it
+_MAX_MAGNITUDE = 10 ** 100   # beyond this a "number" is noise, and floats would overflow
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A well-formed answer: ``value`` has the key's structure (numbers are Fractions, exact)."""
+    value: object
+
+
+@dataclass(frozen=True)
+class Blank:
+    """No answer: the cell was empty."""
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """Not an answer of the expected kind. ``problem`` is a code the templates turn into words; ``token``
+    is the piece that could not be read (student text: escape it wherever it is shown)."""
+    problem: str
+    token: str = ""
+
+
+BLANK = Blank()
+
+
+def parse(kind: str, text, expected=None):
+    """Parse ``text`` as an answer of ``kind`` (shape, matrix, padding, choice). ``expected`` is the key's
+    value: it tells how many dimensions to read, which letters exist, and settles a comma that could be
+    a decimal comma or a separator."""
+    if text is None:
+        return BLANK
+    text = str(text).translate(_TRANSLATE).strip()
+    if not text:
+        return BLANK
+    if len(text) > _MAX_CHARS:
+        return Malformed("too_long")
+    return PARSERS[kind](text, expected)
+
+
+def number(token: str) -> Fraction | None:
+    """One number: 4, -4, +4, 4.5, 4,5 (decimal comma), .5, 1e-3, 8/3. None if it is not one."""
+    token = token.translate(_TRANSLATE).strip()
+    if not _NUMBER.fullmatch(token):
+        return None
+    body, _, denominator = token.partition("/")
+    try:
+        value = Fraction(body.replace(",", "."))
+        if denominator:
+            value /= int(denominator)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return value if abs(value) < _MAX_MAGNITUDE else None
+
+
+def _strip_brackets(text: str) -> str:
+    """'(3, 3)', '[3,3]', '{3 3}' -> the inside; unbalanced brackets are left for the caller to refuse."""
+    while len(text) >= 2 and text[0] + text[-1] in ("()", "[]", "{}"):
+        text = text[1:-1].strip()
+    return text
+
+
+def _numbers(parts: list[str]):
+    values = []
+    for part in parts:
+        value = number(part)
+        if value is None:
+            return Malformed("not_a_number", part.strip())
+        values.append(value)
+    return values
+
+
+# --- shape: height x width -----------------------------------------------------------------------
+
+def parse_shape(text: str, expected=None):
+    ndim = len(expected) if expected is not None else 2
+    inner = _strip_brackets(text.lower())
+    inner = re.sub(r"^torch\.size\(\s*\[?(.*?)\]?\s*\)$", r"\1", inner)  # torch.Size([3, 3]) pasted
+    if re.search(r"[x*]", inner):
+        parts = re.split(r"\s*[x*]\s*", inner)
+    elif ";" in inner:
+        parts = inner.split(";")
+    elif "," in inner and len(re.split(r"\s*,\s*", inner)) == ndim:
+        parts = re.split(r"\s*,\s*", inner)       # 3,3 and 3, 3: the comma separates sizes
+    else:
+        parts = inner.split()                       # 3 3, and 2,5 alone: a decimal comma
+    parts = [p for p in parts if p != ""]
+    values = _numbers(parts)
+    if isinstance(values, Malformed):
+        return values
+    if len(values) != ndim:
+        return Malformed("dimensions", str(len(values)))
+    return Parsed(values)
+
+
+# --- matrix ---------------------------------------------------------------------------------------
+
+def parse_matrix(text: str, expected=None):
+    rows = _matrix_rows(text)
+    if isinstance(rows, Malformed):
+        return rows
+    readings = [[_row_cells(row, decimal_comma) for row in rows] for decimal_comma in (False, True)]
+    cells = _best_reading(readings, expected, usual=0 if "[" in text else 1)
+    if any(not row for row in cells):
+        return Malformed("empty_row")
+    if len({len(row) for row in cells}) != 1:
+        return Malformed("ragged", " / ".join(str(len(row)) for row in cells))
+    values = [_numbers(row) for row in cells]
+    return next((v for v in values if isinstance(v, Malformed)), None) or Parsed(values)
+
+
+def _best_reading(readings: list, expected, usual: int) -> list:
+    """A comma between digits separates in [[1,2]] and is a decimal comma in '1,5 2,5'. Take the reading
+    that gives the key's shape; else the one whose rows agree in length; else the usual one for the
+    notation (with brackets, a separator)."""
+    def rectangular(cells):
+        return len({len(row) for row in cells}) == 1
+
+    def expected_shape(cells):
+        return bool(expected) and rectangular(cells) and (len(cells), len(cells[0])) == (len(expected),
+                                                                                         len(expected[0]))
+    for fits in (expected_shape, rectangular):
+        chosen = [cells for cells in readings if fits(cells)]
+        if len(chosen) == 1:
+            return chosen[0]
+    return readings[usual]
+
+
+def _matrix_rows(text: str):
+    """The rows of a matrix as texts: [[1,2],[3,4]], [1 2; 3 4], 1 2; 3 4, or one row per line."""
+    if text.count("[") != text.count("]") or text.count("(") != text.count(")"):
+        return Malformed("unbalanced")
+    text = text.replace("(", "[").replace(")", "]")
+    if text.count("[") >= 2:   # nested or side by side: each innermost bracket is a row
+        leftover = re.sub(r"\[[^\[\]]*\]", " ", text).strip(" ,;\n[]")
+        if leftover:   # numbers outside any row mean the brackets are off; anything else is not a number
+            return Malformed("unbalanced") if re.search(r"\d", leftover) else Malformed("not_a_number",
+                                                                                          leftover.split()[0])
+        return [row.strip() for row in re.findall(r"\[([^\[\]]*)\]", text)]
+    body = _strip_brackets(text)
+    if "[" in body or "]" in body:
+        return Malformed("unbalanced")
+    separator = ";" if ";" in body else "\n"
+    return [row.strip() for row in body.split(separator) if row.strip()] or [body]
+
+
+def _row_cells(row: str, comma_is_decimal: bool) -> list[str]:
+    """Cells of one row. Whitespace separates; a comma separates, unless it sits between two digits and
+    the row is read with decimal commas (1,5 2,5)."""
+    if comma_is_decimal:
+        row = _DECIMAL_COMMA.sub("\0", row)
+    cells = [c for c in re.split(r"[\s,]+", row) if c]
+    return [c.replace("\0", ",") for c in cells]
+
+
+# --- padding: one number, one per dimension, or before,after per dimension ------------------------
+
+def parse_padding(text: str, expected=None):
+    ndim = len(expected) if expected is not None else 2
+    lowered = text.lower()
+    if "[" in lowered or "(" in lowered:
+        rows = _matrix_rows(lowered)
+        if isinstance(rows, Malformed):
+            return rows
+        groups = [_row_cells(row, False) for row in rows]
+        if len(groups) == 1:
+            groups = [[cell] for cell in groups[0]]   # (1, 2): torch's per-dimension tuple
+    elif "x" in lowered or "*" in lowered:
+        groups = [_row_cells(part, False) for part in re.split(r"\s*[x*]\s*", lowered)]
+    else:
+        flat = _row_cells(lowered, False)
+        groups = [[cell] for cell in flat]
+    if len(groups) == 1:
+        groups = groups * ndim   # one number: the same padding on every side
+    if len(groups) != ndim or any(len(g) not in (1, 2) for g in groups):
+        return Malformed("padding_layout", str(sum(len(g) for g in groups)))
+    values = []
+    for group in groups:
+        numbers = _numbers(group)
+        if isinstance(numbers, Malformed):
+            return numbers
+        values.append(numbers * 2 if len(numbers) == 1 else numbers)
+    return Parsed(values)
+
+
+# --- choice: a letter, a rule's code, or an option's text ----------------------------------------
+
+def parse_choice(text: str, expected=None):
+    """``expected`` is the key's answer record (value, letter, options)."""
+    options = (expected or {}).get("options", [])
+    cleaned = _strip_brackets(text.lower()).strip(" .:)")
+    for option in options:
+        if cleaned in (option["letter"].lower(), option["code"].lower(), option["code"].replace("_", " "),
+                       option.get("text", "").lower().strip(" .")):
+            return Parsed(option["code"])
+    if len(cleaned) == 1 and cleaned.isalpha():
+        return Malformed("unknown_option", text)
+    return Malformed("not_an_option", text)
+
+
+PARSERS = {"shape": parse_shape, "matrix": parse_matrix, "padding": parse_padding, "choice": parse_choice}

@@ -1,0 +1,69 @@
+"""Reading submission files: the CSV dialects spreadsheets write, JSON, and a line number for every row."""
+import pytest
+
+from quizgen.errors import QuizgenError
+from quizgen.grade import account
+from quizgen.submissions import read_submissions
+
+QUESTIONS = ["size", "values"]
+
+
+def read(tmp_path, text, name="subs.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return read_submissions(str(path), QUESTIONS)
+
+
+def test_a_semicolon_separated_sheet_from_a_spanish_spreadsheet(tmp_path):
+    sheet = read(tmp_path, "student_id;version;size;values\nana;v1;3x3;1,5 2; 3 4\n")
+    # the cell '1,5 2' ends at the ';' delimiter: a matrix with ';' rows must be quoted in such a file
+    assert sheet.rows[0].answers["size"] == "3x3"
+    assert sheet.rows[0].problem.startswith("the row has 5 cells but the header has 4")
+
+
+def test_quoted_cells_may_hold_commas_and_line_breaks_and_rows_keep_their_first_line(tmp_path):
+    sheet = read(tmp_path, 'student_id,version,size,values\nana,v1,3x3,"1 2\n3 4"\nbeto,v2,"(3, 3)",\n')
+    assert [(r.line, r.student_id) for r in sheet.rows] == [(2, "ana"), (4, "beto")]
+    assert sheet.rows[0].answers["values"] == "1 2\n3 4"
+    assert sheet.rows[1].answers == {"size": "(3, 3)"}
+
+
+def test_header_names_are_matched_ignoring_case_and_unknown_columns_are_reported(tmp_path):
+    sheet = read(tmp_path, "\ufeffStudent_ID,Version,SIZE,email\nana,v1,3x3,a@b.c\n")
+    assert sheet.rows[0].answers == {"size": "3x3"}
+    assert sheet.ignored_columns == ["email"] and sheet.missing_questions == ["values"]
+
+
+def test_without_a_version_column_the_version_is_the_student_id(tmp_path):
+    sheet = read(tmp_path, "student_id,size\nana,3x3\n")
+    assert (sheet.rows[0].student_id, sheet.rows[0].version) == ("ana", "ana")
+
+
+def test_json_items_carry_their_line_and_answers_may_be_json_values(tmp_path):
+    text = ('[\n {"student_id": "ana", "version": "v1", "answers": {"size": [3, 3], "values": [[1, 2], [3, 4]]}},\n'
+            ' "not an object",\n\n'
+            ' {"student_id": "beto", "version": "v1",\n  "answers": {"size": null}}\n]')
+    sheet = read(tmp_path, text, "subs.json")
+    assert [r.line for r in sheet.rows] == [2, 3, 5]
+    assert sheet.rows[0].answers == {"size": "[3, 3]", "values": "[[1, 2], [3, 4]]"}
+    assert sheet.rows[1].problem and sheet.rows[2].answers == {}
+
+
+def test_blank_lines_are_not_submissions(tmp_path):
+    sheet = read(tmp_path, "\nstudent_id,version,size\n\nana,v1,3x3\n,,\n")
+    assert [(r.line, r.student_id) for r in sheet.rows] == [(4, "ana")]
+
+
+def test_not_utf8_is_a_located_error(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("student_id,size\nJosé,3x3\n".encode("latin-1"))
+    with pytest.raises(QuizgenError, match="not UTF-8") as error:
+        read_submissions(str(path), QUESTIONS)
+    assert error.value.line == 2
+
+
+def test_the_last_row_of_a_student_is_graded_and_the_earlier_ones_say_so(tmp_path):
+    sheet = read(tmp_path, "student_id,version,size\nana,v1,2x2\nbeto,v1,3x3\nana,v1,3x3\n")
+    accepted, rejected = account(sheet.rows, {"v1": {}})
+    assert [row.line for row, _ in accepted] == [3, 4]
+    assert [(r.submission.line, r.reason) for r in rejected] == [(2, "duplicate")]
