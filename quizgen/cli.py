@@ -145,9 +145,9 @@ def run_grade(args) -> int:
     if len(args.files) != expected:
         raise QuizgenError("grade needs BANK SUBMISSIONS, or --key KEY.json SUBMISSIONS; got "
                            f"{len(args.files)} file(s)", field="grade")
-    if args.key and (args.seed is not None or args.versions or args.roster):
-        raise QuizgenError("--seed, --versions and --roster regenerate a key from a bank; with --key they "
-                           "do not apply", field="--key")
+    if args.key and (args.seed is not None or args.versions or args.roster or args.lang):
+        raise QuizgenError("--seed, --versions, --roster and --lang regenerate a key from a bank; a saved key "
+                           "keeps its own versions and language", field="--key")
     run = grade(args.files[-1], key_path=args.key, bank_path=None if args.key else args.files[0],
                 seed=args.seed, versions=args.versions, roster=args.roster, language=args.lang,
                 templates=args.templates)

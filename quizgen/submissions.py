@@ -110,15 +110,18 @@ def _read_csv(path: str, text: str, question_ids: list[str]) -> SubmissionFile:
     ignored = [n for i, n in enumerate(names) if i not in (id_col, version_col) and i not in columns and n]
     rows = []
     for line, row in records[1:]:
-        cell = lambda i: row[i].strip() if i is not None and i < len(row) else ""  # noqa: E731
-        student = cell(id_col)
-        version = cell(version_col) if version_col is not None else student
+        student = _cell(row, id_col)
+        version = _cell(row, version_col) if version_col is not None else student
         answers = {q: row[i] for i, q in columns.items() if i < len(row) and row[i].strip()}
         extra = any(c.strip() for c in row[len(names):])
         problem = (f"the row has {len(row)} cells but the header has {len(names)}: an answer with a "
                    f"'{delimiter}' in it must be in double quotes") if extra else ""
         rows.append(Submission(line, student, version, answers, problem))
     return SubmissionFile(path, "csv", rows, ignored, [q for q in question_ids if q not in columns.values()])
+
+
+def _cell(row: list[str], index: int) -> str:
+    return row[index].strip() if index < len(row) else ""
 
 
 def _id_column(names: list[str]) -> int | None:

@@ -156,11 +156,11 @@ def test_typed_html_is_escaped_in_the_feedback(graded):
 
 def test_gradebooks_for_moodle_and_canvas(graded):
     out, key, _ = graded
-    moodle = list(csv.reader(open(out / "gradebook-moodle.csv", encoding="utf-8")))
+    moodle = list(csv.reader((out / "gradebook-moodle.csv").read_text(encoding="utf-8").splitlines()))
     assert moodle[0][0] == "ID number" and moodle[0][2] == "Feedback"
     assert {row[0] for row in moodle[1:]} == set(STUDENTS)
     assert "olvidó el +1" in next(row[2] for row in moodle if row[0] == "carla")
-    canvas = list(csv.reader(open(out / "gradebook-canvas.csv", encoding="utf-8")))
+    canvas = list(csv.reader((out / "gradebook-canvas.csv").read_text(encoding="utf-8").splitlines()))
     assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assert canvas[1][0] == "Points Possible"
     assert float(canvas[1][5]) == sum(q["points"] for q in key["ana"].values())
@@ -206,6 +206,15 @@ def test_english_feedback_from_a_regenerated_key(tmp_path):
     assert result.returncode == 0, result.stderr
     feedback = (tmp_path / "g/feedback/s1.md").read_text()
     assert "forgot the +1" in feedback and "Worked solution" in feedback and question["answer"]["text"] in feedback
+
+
+def test_a_key_file_that_is_not_a_quizgen_key_and_a_missing_argument_are_one_line_errors(tmp_path):
+    (tmp_path / "key.json").write_text('{"format": "something-else", "versions": []}')
+    (tmp_path / "subs.csv").write_text("student_id,version,size\nana,v1,3x3\n")
+    result = run_cli("grade", "--key", tmp_path / "key.json", tmp_path / "subs.csv", "--out", tmp_path / "out")
+    assert result.returncode == 2 and "not a quizgen key" in result.stderr and "Traceback" not in result.stderr
+    result = run_cli("grade", tmp_path / "subs.csv")
+    assert result.returncode == 2 and "grade needs BANK SUBMISSIONS" in result.stderr
 
 
 @pytest.mark.parametrize("name, content, line, says", [
