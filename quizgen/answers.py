@@ -7,6 +7,7 @@ A format error is not a wrong answer: the grader reports it apart, and the feedb
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -14,7 +15,10 @@ from fractions import Fraction
 _TRANSLATE = str.maketrans({"−": "-", "–": "-", "—": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ",
                             "×": "x", "✕": "x", "＊": "*", "；": ";", "，": ",", "（": "(", "）": ")",
                             "［": "[", "］": "]", "\r": "\n"})
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d{1,3})?(?:/\d+)?")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*|,\d+)?|[.,]\d+)(?:[eE][+-]?\d{1,3})?(?:/\d+)?")   # 4. as numpy prints it
+# What torch and numpy print around values: tensor([[4., 4.]]), array([...], dtype=float32), torch.Size([3, 4]).
+_WRAPPER = re.compile(r"^(?:torch\.|np\.|numpy\.)?(?:tensor|array|size)\((.*?)(?:,\s*(?:dtype|device|requires_grad)"
+                      r"\s*=[^()]*)*\)$", re.IGNORECASE | re.DOTALL)
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 _MAX_CHARS = 20_000   # an answer longer than this is not an answer; do not spend time on it
 _MAX_MAGNITUDE = 10 ** 100   # beyond this a "number" is noise, and floats would overflow
@@ -48,17 +52,25 @@ def parse(kind: str, text, expected=None):
     a decimal comma or a separator."""
     if text is None:
         return BLANK
-    text = str(text).translate(_TRANSLATE).strip()
-    if not text:
-        return BLANK
+    text = str(text)
     if len(text) > _MAX_CHARS:
         return Malformed("too_long")
+    text = _normalise(text)
+    if not text:
+        return BLANK
+    if kind != "choice":
+        text = _WRAPPER.sub(r"\1", text).strip()
     return PARSERS[kind](text, expected)
+
+
+def _normalise(text: str) -> str:
+    """Full-width and compatibility forms to ASCII (３ｘ４ is 3x4), typographic signs to ASCII ones."""
+    return unicodedata.normalize("NFKC", text).translate(_TRANSLATE).strip()
 
 
 def number(token: str) -> Fraction | None:
     """One number: 4, -4, +4, 4.5, 4,5 (decimal comma), .5, 1e-3, 8/3. None if it is not one."""
-    token = token.translate(_TRANSLATE).strip()
+    token = _normalise(token)
     if not _NUMBER.fullmatch(token):
         return None
     body, _, denominator = token.partition("/")
@@ -93,7 +105,6 @@ def _numbers(parts: list[str]):
 def parse_shape(text: str, expected=None):
     ndim = len(expected) if expected is not None else 2
     inner = _strip_brackets(text.lower())
-    inner = re.sub(r"^torch\.size\(\s*\[?(.*?)\]?\s*\)$", r"\1", inner)  # torch.Size([3, 3]) pasted
     if re.search(r"[x*]", inner):
         parts = re.split(r"\s*[x*]\s*", inner)
     elif ";" in inner:
@@ -102,8 +113,10 @@ def parse_shape(text: str, expected=None):
         parts = re.split(r"\s*,\s*", inner)       # 3,3 and 3, 3: the comma separates sizes
     else:
         parts = inner.split()                       # 3 3, and 2,5 alone: a decimal comma
-    parts = [p for p in parts if p != ""]
-    values = _numbers(parts)
+    parts = [p.strip() for p in parts]
+    if "" in parts and len(parts) > 1:
+        return Malformed("missing_size")      # 3x4x, x3x4, 3xx4: a separator with no size on one side
+    values = _numbers([p for p in parts if p])
     if isinstance(values, Malformed):
         return values
     if len(values) != ndim:
@@ -208,8 +221,11 @@ def parse_choice(text: str, expected=None):
     options = (expected or {}).get("options", [])
     cleaned = _strip_brackets(text.lower()).strip(" .:)")
     for option in options:
-        if cleaned in (option["letter"].lower(), option["code"].lower(), option["code"].replace("_", " "),
-                       option.get("text", "").lower().strip(" .")):
+        names = (option["letter"].lower(), option["code"].lower(), option["code"].replace("_", " "),
+                 option.get("text", "").lower().strip(" ."))
+        # also the option as the problem set prints it: "e) Invalid: dilation not positive"
+        printed = re.fullmatch(rf"\(?{re.escape(names[0])}[).:]\s*(.+)", cleaned)
+        if cleaned in names or (printed and printed.group(1).strip(" .") == names[3]):
             return Parsed(option["code"])
     if len(cleaned) == 1 and cleaned.isalpha():
         return Malformed("unknown_option", text)

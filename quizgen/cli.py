@@ -152,7 +152,7 @@ def run_grade(args) -> int:
                 seed=args.seed, versions=args.versions, roster=args.roster, language=args.lang,
                 templates=args.templates)
     renderer = Renderer(args.templates)
-    written = write_files(args.out, report_files(run, renderer, args.canvas_id))
+    written = write_files(args.out, report_files(run, renderer, args.canvas_id), owned_dirs=("feedback",))
     summary = run.summary()
     if args.json:
         print(json.dumps({**summary, "out": args.out, "files": len(written)}, ensure_ascii=False))

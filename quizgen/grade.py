@@ -55,7 +55,7 @@ class StudentResult:
 @dataclass(frozen=True)
 class Rejection:
     submission: Submission
-    reason: str             # missing_student_id, unknown_version, duplicate, malformed_row
+    reason: str             # malformed_row, missing_student_id, missing_version, unknown_version, duplicate
     detail: str
 
 
@@ -193,6 +193,8 @@ def account(rows: list[Submission], versions: dict) -> tuple[list, list[Rejectio
             rejected.append(Rejection(row, "malformed_row", row.problem))
         elif not row.student_id:
             rejected.append(Rejection(row, "missing_student_id", "the row has no student id"))
+        elif not row.version:
+            rejected.append(Rejection(row, "missing_version", "the row has no version"))
         elif row.version not in versions:
             known = list(versions)
             shown = ", ".join(known[:5]) + (f", ... ({len(known)} versions)" if len(known) > 5 else "")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .answers import Blank, Malformed, parse
+from .record import answer_text
 
 DIAGNOSIS_TOLERANCE = 0.01   # how near a typed decimal must be to a non-integer mistake (2.67 for 8/3)
 
@@ -116,6 +117,16 @@ def diagnose(got, want, mistakes: list[dict], policy: Policy) -> list[str]:
             return []
         explained.extend(c for c in codes[:1] if c not in explained)
     return explained
+
+
+def written(question: dict, value) -> str:
+    """A parsed answer written the way the key writes its answer (a choice by its letter); "" for none."""
+    if value is None:
+        return ""
+    answer = question["answer"]
+    if answer["kind"] == "choice":
+        return next((o["letter"] for o in answer.get("options", []) if o["code"] == value), str(value))
+    return answer_text(answer["kind"], plain(value))
 
 
 def plain(value):

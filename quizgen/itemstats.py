@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from .grading import plain
-from .record import answer_text
+from .grading import written
 
 TOP_ANSWERS = 5
 EXTREME_GROUP = 0.27
@@ -25,7 +24,7 @@ def item_statistics(run) -> list[dict]:
         credits = [i.marking.credit for i in items]
         rest = [total - i.score for total, i in zip(totals, items)]
         statuses = Counter(i.marking.status for i in items)
-        wrong = Counter(answer_text(i.question["answer"]["kind"], plain(i.marking.value)) for i in items
+        wrong = Counter(written(i.question, i.marking.value) for i in items
                         if i.marking.status in ("wrong", "partial"))
         mistakes = Counter(code for i in items for code in i.marking.mistakes)
         first = run.key["versions"][0]["questions"][index]

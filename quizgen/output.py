@@ -10,8 +10,9 @@ from pathlib import Path
 from .errors import QuizgenError
 
 
-def write_files(out_dir: str | Path, files: dict[str, bytes]) -> list[Path]:
-    """Write {relative path: content} under out_dir; a failure leaves out_dir as it was."""
+def write_files(out_dir: str | Path, files: dict[str, bytes], owned_dirs: tuple[str, ...] = ()) -> list[Path]:
+    """Write {relative path: content} under out_dir; a failure leaves out_dir as it was. Each of
+    ``owned_dirs`` (e.g. feedback/) is replaced whole, so no file of an earlier run is left in it."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise QuizgenError("exists and is not a directory; --out needs a directory", file=str(out_dir))
@@ -27,8 +28,18 @@ def write_files(out_dir: str | Path, files: dict[str, bytes]) -> list[Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
         written = []
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for folder in owned_dirs:
+            (staging / folder).mkdir(parents=True, exist_ok=True)
+            if (out_dir / folder).is_dir():
+                os.replace(out_dir / folder, staging / ".old")
+            os.replace(staging / folder, out_dir / folder)
+            shutil.rmtree(staging / ".old", ignore_errors=True)
         for name in files:
             target = out_dir / name
+            if any(name.startswith(folder + "/") for folder in owned_dirs):
+                written.append(target)
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, target)
             written.append(target)

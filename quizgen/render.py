@@ -90,10 +90,13 @@ def matrix_lines(matrix) -> list[str]:
     return [" ".join(c.rjust(width) for c in row) for row in cells]
 
 
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")   # every line ending a renderer may honour
+
+
 def markdown_code(text) -> str:
     """Any text as one Markdown code span: shown literally, never read as Markdown or HTML. Line breaks
     show as ↵ (a code span cannot hold one)."""
-    text = " ↵ ".join(str(text).replace("\r\n", "\n").split("\n"))
+    text = " ↵ ".join(_LINE_BREAK.split(str(text)))
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -102,7 +105,7 @@ def markdown_code(text) -> str:
 def markdown_text(text) -> str:
     """Any text as literal Markdown prose: its punctuation escaped, its HTML neutralised."""
     out = []
-    for char in str(text).replace("\n", " "):
+    for char in _LINE_BREAK.sub(" ", str(text)):
         if char == "<":
             out.append("&lt;")
         elif char == "&":

@@ -11,16 +11,17 @@ Gradebook layouts (documented in the README):
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
 
 from .arithmetic import format_number
-from .grading import plain
-from .record import answer_text
+from .grading import written
 
 CANVAS_ID_COLUMNS = {"sis_user_id": "SIS User ID", "sis_login_id": "SIS Login ID", "id": "ID"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
+MAX_STEM = 100
 
 
 def report_files(run, renderer, canvas_id: str = "sis_user_id") -> dict[str, bytes]:
@@ -44,10 +45,12 @@ def report_files(run, renderer, canvas_id: str = "sis_user_id") -> dict[str, byt
 
 
 def feedback_stems(students) -> list[str]:
-    """A file name per student: the id where it is safe, made safe (and unique) where it is not."""
+    """A file name per student: the id where it is safe, made safe, short and unique where it is not."""
     stems, taken = [], set()
     for student in students:
         stem = _UNSAFE.sub("_", student.student_id).lstrip(".") or "student"
+        if len(stem) > MAX_STEM:   # file systems stop at 255 bytes; keep the start readable, the end unique
+            stem = stem[:MAX_STEM - 9] + "-" + hashlib.sha256(student.student_id.encode()).hexdigest()[:8]
         base, n = stem, 1
         while stem.lower() in taken:
             n += 1
@@ -86,7 +89,7 @@ def answers_csv(run) -> bytes:
     for s in run.students:
         for item in s.items:
             q, mk = item.question, item.marking
-            read = answer_text(q["answer"]["kind"], plain(mk.value)) if mk.value is not None else ""
+            read = written(q, mk.value)
             rows.append([s.student_id, s.version["version"], s.submission.line, q["id"], item.text or "", read,
                          mk.status, _num(item.score), _num(q["points"]), " ".join(mk.mistakes),
                          mk.problem.problem if mk.problem else "", q["answer"]["text"]])

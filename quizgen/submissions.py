@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,52 +65,39 @@ def _read_text(path: str) -> str:
     return text
 
 
-def _match_questions_list(names: list[str], question_ids: list[str]) -> list[str | None]:
-    """The question id each name stands for (None if none): exact, else ignoring case and spaces; a
-    question named twice counts once, at its first column."""
-    by_fold = {q.casefold(): q for q in question_ids}
-    matched, taken = [], set()
-    for name in names:
-        key = name.strip()
-        question = key if key in question_ids else by_fold.get(key.casefold())
-        matched.append(question if question not in taken else None)
-        taken.add(question)
-    return matched
-
-
 def _match_questions(names: list[str], question_ids: list[str]) -> dict[str, str]:
-    return {n: q for n, q in zip(names, _match_questions_list(names, question_ids)) if q}
+    """Answer key -> question id: exact, else ignoring case and surrounding spaces."""
+    by_fold = {q.casefold(): q for q in question_ids}
+    matched = {}
+    for name in names:
+        question = name.strip() if name.strip() in question_ids else by_fold.get(name.strip().casefold())
+        if question is not None:
+            matched[name] = question
+    return matched
 
 
 # --- CSV --------------------------------------------------------------------------------------------
 
 def _read_csv(path: str, text: str, question_ids: list[str]) -> SubmissionFile:
-    first = next(line for line in text.splitlines() if line.strip())
+    lines = text.splitlines()
+    header_index = next((n for n, line in enumerate(lines) if line.strip(" \t,;\"")), None)
+    if header_index is None:
+        raise QuizgenError(f"no header row; {HEADER_HELP}", file=path, line=1)
+    first = lines[header_index]
     delimiter = next((d for d in DELIMITERS if _id_column(next(csv.reader([first], delimiter=d))) is not None),
                      None)
-    records, previous = [], 0          # (line where the row starts, cells); quoted cells may span lines
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or ",")
-    try:
-        for row in reader:
-            records.append((previous + 1, row))
-            previous = reader.line_num
-    except csv.Error as error:
-        raise QuizgenError(f"not readable as CSV ({error})", file=path, line=previous + 1) from None
-    records = [(line, row) for line, row in records if any(cell.strip() for cell in row)]
-    header_line, header = records[0]
     if delimiter is None:
         raise QuizgenError(f"no student_id column in the header ({first[:80]!r}); {HEADER_HELP}",
-                           file=path, line=header_line)
+                           file=path, line=header_index + 1)
+    records = _records(path, text, delimiter)
+    (header_line, header), body = records[0], records[1:]
     names = [h.strip() for h in header]
     id_col = _id_column(names)
     version_col = next((i for i, n in enumerate(names) if n.lower() == "version"), None)
-    columns = {i: q for i, q in enumerate(_match_questions_list(names, question_ids)) if q}
-    if not columns:
-        raise QuizgenError(f"the header names no question of this key; allowed question columns: "
-                           f"{', '.join(question_ids)}", file=path, line=header_line)
+    columns = _question_columns(path, header_line, names, question_ids)
     ignored = [n for i, n in enumerate(names) if i not in (id_col, version_col) and i not in columns and n]
     rows = []
-    for line, row in records[1:]:
+    for line, row in body:
         student = _cell(row, id_col)
         version = _cell(row, version_col) if version_col is not None else student
         answers = {q: row[i] for i, q in columns.items() if i < len(row) and row[i].strip()}
@@ -118,6 +106,42 @@ def _read_csv(path: str, text: str, question_ids: list[str]) -> SubmissionFile:
                    f"'{delimiter}' in it must be in double quotes") if extra else ""
         rows.append(Submission(line, student, version, answers, problem))
     return SubmissionFile(path, "csv", rows, ignored, [q for q in question_ids if q not in columns.values()])
+
+
+def _records(path: str, text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """(line where the row starts, cells) for every row with something in it. Strict quoting: a quote
+    left open would otherwise swallow every row after it into one answer."""
+    csv.field_size_limit(min(sys.maxsize, 2 ** 31 - 1))   # a huge cell is one too-long answer, not a bad file
+    records, previous = [], 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                records.append((previous + 1, row))
+            previous = reader.line_num
+    except csv.Error as error:
+        hint = "; a double quote opened on this line is never closed" if "end of data" in str(error) else ""
+        raise QuizgenError(f"not readable as CSV ({error}){hint}", file=path, line=previous + 1) from None
+    return records
+
+
+def _question_columns(path: str, line: int, names: list[str], question_ids: list[str]) -> dict[int, str]:
+    """Column index -> question id; a question named by two columns is an error (which one counts?)."""
+    columns, seen = {}, {}
+    by_fold = {q.casefold(): q for q in question_ids}
+    for index, name in enumerate(names):
+        question = name if name in question_ids else by_fold.get(name.casefold())
+        if question is None:
+            continue
+        if question in seen:
+            raise QuizgenError(f"question {question!r} has two columns ({seen[question] + 1} and {index + 1}); "
+                               "allowed: one column per question", file=path, line=line)
+        seen[question] = index
+        columns[index] = question
+    if not columns:
+        raise QuizgenError(f"the header names no question of this key; allowed question columns: "
+                           f"{', '.join(question_ids)}", file=path, line=line)
+    return columns
 
 
 def _cell(row: list[str], index: int) -> str:
@@ -138,6 +162,9 @@ def _read_json(path: str, text: str, question_ids: list[str]) -> SubmissionFile:
         data = decoder.decode(text)
     except json.JSONDecodeError as error:
         raise QuizgenError(f"JSON syntax error: {error.msg}", file=path, line=error.lineno) from None
+    except (ValueError, RecursionError) as error:   # a 5,000-digit number; brackets nested 100,000 deep
+        raise QuizgenError(f"JSON not readable ({error.__class__.__name__}: {str(error)[:80]})", file=path,
+                           line=1) from None
     if not isinstance(data, list):
         raise QuizgenError('a JSON submission file is a list: [{"student_id": ..., "version": ..., '
                            '"answers": {"<question id>": "..."}}, ...]', file=path, line=1)

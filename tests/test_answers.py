@@ -28,7 +28,7 @@ def test_numbers_are_read_exactly_with_a_decimal_point_or_a_spanish_comma(text, 
 
 
 @pytest.mark.parametrize("text", ["3x4", "3×4", "3 x 4", "3X4", "3*4", "(3, 4)", "[3,4]", "3 4", "3,4", "3; 4",
-                                  " 3x4 \n", "torch.Size([3, 4])", "{3, 4}"])
+                                  " 3x4 \n", "torch.Size([3, 4])", "{3, 4}", "３ｘ４", "3Ｘ4", "3.x4."])
 def test_a_shape_is_read_in_every_usual_notation(text):
     assert value("shape", text, [3, 4]) == [3, 4]
 
@@ -39,13 +39,16 @@ def test_a_shape_may_have_decimals_so_a_missing_floor_can_be_diagnosed():
 
 
 @pytest.mark.parametrize("text, problem", [("3", "dimensions"), ("3x3x3", "dimensions"), ("tres", "not_a_number"),
-                                           ("3xa", "not_a_number"), ("x", "dimensions")])
+                                           ("3xa", "not_a_number"), ("x", "missing_size"), ("3x4x", "missing_size"),
+                                           ("x3x4", "missing_size"), ("3xx4", "missing_size")])
 def test_a_shape_that_is_not_height_by_width_is_a_format_error(text, problem):
     assert parse("shape", text, [3, 3]).problem == problem
 
 
 @pytest.mark.parametrize("text", ["[[1,2],[3,4]]", "[[1, 2], [3, 4]]", "1 2; 3 4", "1 2\n3 4", "1, 2\n3, 4",
-                                  "[1 2; 3 4]", "((1, 2), (3, 4))", "[ [1,2] , [3,4] ]", "1 2 ;3 4;", "  1  2\r\n 3 4 "])
+                                  "[1 2; 3 4]", "((1, 2), (3, 4))", "[ [1,2] , [3,4] ]", "1 2 ;3 4;", "  1  2\r\n 3 4 ",
+                                  "[[1., 2.], [3., 4.]]", "tensor([[1., 2.],\n        [3., 4.]], dtype=torch.float64)",
+                                  "array([[1, 2], [3, 4]])", "[[１, ２], [３, ４]]"])
 def test_a_matrix_is_read_as_json_as_rows_separated_by_semicolons_or_one_row_per_line(text):
     assert value("matrix", text, SQUARE) == SQUARE
 
@@ -82,13 +85,19 @@ def test_four_loose_numbers_are_not_a_padding_because_their_order_is_ambiguous()
 
 
 @pytest.mark.parametrize("text", ["f", "F", "f)", "(f)", "f.", " F ", "kernel_too_large", "kernel too large",
-                                  "Invalid: kernel larger than the padded input"])
+                                  "Invalid: kernel larger than the padded input",
+                                  "f) Invalid: kernel larger than the padded input"])
 def test_a_choice_is_its_letter_its_code_or_its_text(text):
     assert value("choice", text, OPTIONS) == "kernel_too_large"
 
 
 def test_a_letter_that_is_not_an_option_is_a_format_error_not_a_wrong_answer():
     assert parse("choice", "z", OPTIONS).problem == "unknown_option"
+    assert parse("choice", "f) Valid: torch accepts it", OPTIONS).problem == "not_an_option"   # letter and text disagree
+
+
+def test_a_full_width_minus_is_a_minus():
+    assert value("matrix", "[[－1, 2], [3, 4]]", SQUARE) == [[-1, 2], [3, 4]]
 
 
 @pytest.mark.parametrize("kind", ["shape", "matrix", "padding", "choice"])

@@ -154,6 +154,33 @@ def test_typed_html_is_escaped_in_the_feedback(graded):
     assert "`<script>alert(1)</script>`" in (out / "feedback/beto.md").read_text()
 
 
+def test_student_text_cannot_script_the_feedback_even_inside_a_format_error(handed_out, tmp_path):
+    folder, key = handed_out
+    answers = {"tamano-salida": "1x<script>alert(1)</script>", "sobel": "2x2\r# heading\r\r<img src=x onerror=alert(1)>"}
+    write_csv(tmp_path / "subs.csv", ["student_id", "version", *answers], [["ana", "ana", *answers.values()]])
+    result = run_cli("grade", "--key", folder / "out/key.json", tmp_path / "subs.csv", "--out", tmp_path / "g")
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "g/feedback/ana.html").read_text()
+    assert "<script>" not in html and "<img" not in html
+    assert "«&lt;script&gt;alert(1)&lt;/script&gt;» no es un número" in html   # escaped once, shown as typed
+    markdown = (tmp_path / "g/feedback/ana.md").read_text()
+    assert "\r" not in markdown and "\n# heading" not in markdown
+
+
+def test_regrading_into_the_same_folder_leaves_no_feedback_of_the_earlier_run(handed_out, tmp_path):
+    folder, key = handed_out
+    long_id = "x" * 300
+    write_csv(tmp_path / "first.csv", ["student_id", "version", "tamano-salida"],
+              [["ana", "ana", "3x3"], ["beto", "beto", "3x3"], [long_id, "carla", "3x3"]])
+    write_csv(tmp_path / "second.csv", ["student_id", "version", "tamano-salida"], [["ana", "ana", "3x3"]])
+    for sheet in ("first", "second"):
+        result = run_cli("grade", "--key", folder / "out/key.json", tmp_path / f"{sheet}.csv", "--out", tmp_path / "g")
+        assert result.returncode == 0, result.stderr
+        if sheet == "first":
+            assert len(list((tmp_path / "g/feedback").glob("x*.md"))) == 1   # a 300-character id gets a short name
+    assert sorted(p.name for p in (tmp_path / "g/feedback").iterdir()) == ["ana.html", "ana.md"]
+
+
 def test_gradebooks_for_moodle_and_canvas(graded):
     out, key, _ = graded
     moodle = list(csv.reader((out / "gradebook-moodle.csv").read_text(encoding="utf-8").splitlines()))

@@ -1,6 +1,7 @@
 """Reading submission files: the CSV dialects spreadsheets write, JSON, and a line number for every row."""
 import pytest
 
+from quizgen.answers import parse
 from quizgen.errors import QuizgenError
 from quizgen.grade import account
 from quizgen.submissions import read_submissions
@@ -67,3 +68,33 @@ def test_the_last_row_of_a_student_is_graded_and_the_earlier_ones_say_so(tmp_pat
     accepted, rejected = account(sheet.rows, {"v1": {}})
     assert [row.line for row, _ in accepted] == [3, 4]
     assert [(r.submission.line, r.reason) for r in rejected] == [(2, "duplicate")]
+
+
+def test_a_row_without_a_version_is_rejected_as_such(tmp_path):
+    sheet = read(tmp_path, "student_id,version,size\nana,,3x3\n")
+    _, rejected = account(sheet.rows, {"v1": {}})
+    assert [(r.submission.line, r.reason) for r in rejected] == [(2, "missing_version")]
+
+
+def test_a_row_of_empty_cells_before_the_header_is_skipped(tmp_path):
+    sheet = read(tmp_path, ",,,\nstudent_id,version,size\nana,v1,3x3\n")
+    assert [(r.line, r.student_id, r.answers) for r in sheet.rows] == [(3, "ana", {"size": "3x3"})]
+
+
+@pytest.mark.parametrize("text, line, says", [
+    (",,,\n", 1, "no header row"),
+    ('student_id,version,size\nana,v1,"[[1,2]\nbeto,v1,3x3\n', 2, "never closed"),
+    ("student_id,version,size,SIZE\nana,v1,3x3,4x4\n", 1, "has two columns"),
+    ('[{"student_id": "ana", "answers": {"size": ' + "9" * 5000 + "}}]", 1, "JSON not readable"),
+    ("[" * 100_000 + "]" * 100_000, 1, "JSON not readable"),
+])
+def test_files_that_would_lose_or_invent_rows_are_one_located_error(tmp_path, text, line, says):
+    with pytest.raises(QuizgenError, match=says) as error:
+        read(tmp_path, text, "subs.json" if text.startswith("[") else "subs.csv")
+    assert error.value.line == line
+
+
+def test_a_huge_cell_is_one_answer_that_is_too_long_not_a_broken_file(tmp_path):
+    sheet = read(tmp_path, "student_id,version,size\nana,v1," + "3" * 200_000 + "\nbeto,v1,3x3\n")
+    assert [r.student_id for r in sheet.rows] == ["ana", "beto"]
+    assert parse("shape", sheet.rows[0].answers["size"], [3, 3]).problem == "too_long"
