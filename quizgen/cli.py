@@ -148,10 +148,9 @@ def run_grade(args) -> int:
     if args.key and (args.seed is not None or args.versions or args.roster or args.lang):
         raise QuizgenError("--seed, --versions, --roster and --lang regenerate a key from a bank; a saved key "
                            "keeps its own versions and language", field="--key")
-    run = grade(args.files[-1], key_path=args.key, bank_path=None if args.key else args.files[0],
-                seed=args.seed, versions=args.versions, roster=args.roster, language=args.lang,
-                templates=args.templates)
     renderer = Renderer(args.templates)
+    run = grade(args.files[-1], renderer, key_path=args.key, bank_path=None if args.key else args.files[0],
+                seed=args.seed, versions=args.versions, roster=args.roster, language=args.lang)
     written = write_files(args.out, report_files(run, renderer, args.canvas_id), owned_dirs=("feedback",))
     summary = run.summary()
     if args.json:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .bank import load_bank
 from .errors import QuizgenError
 from .grading import Marking, mark
 from .itemstats import item_statistics
@@ -136,15 +137,12 @@ def _missing_fields(version) -> str:
     return ""
 
 
-def regenerate_key(bank_path: str, submissions: SubmissionFile | None, *, seed: int | None,
-                   versions: int | None, roster: str | None, language: str | None, templates: str | None) -> dict:
+def regenerate_key(bank, submissions: SubmissionFile, renderer, *, seed: int | None, versions: int | None,
+                   roster: str | None, language: str | None) -> dict:
     """The key of every version handed out: v1..vN (--versions), the roster's ids (--roster), or else
     every version the submissions name (versions are reproducible from bank + seed)."""
-    from .bank import load_bank  # noqa: PLC0415
-    from .pipeline import build, read_roster  # noqa: PLC0415
-    from .render import Renderer  # noqa: PLC0415
+    from .pipeline import build, read_roster  # noqa: PLC0415 - torch comes with it
 
-    bank = load_bank(bank_path)
     if roster:
         version_ids = read_roster(roster)
     elif versions:
@@ -152,8 +150,7 @@ def regenerate_key(bank_path: str, submissions: SubmissionFile | None, *, seed: 
     else:
         named = {row.version for row in submissions.rows if SAFE_VERSION.match(row.version)}
         version_ids = sorted(named, key=_natural) or ["v1"]
-    quizset = build(bank, version_ids, bank.seed if seed is None else seed, language or bank.language,
-                    Renderer(templates))
+    quizset = build(bank, version_ids, bank.seed if seed is None else seed, language or bank.language, renderer)
     return quizset.to_dict()
 
 
@@ -161,22 +158,16 @@ def _natural(text: str):
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
-def bank_question_ids(bank_path: str) -> list[str]:
-    from .bank import load_bank  # noqa: PLC0415
-
-    return [q.id for q in load_bank(bank_path).questions]
-
-
-def grade(submissions_path: str, *, key_path: str | None = None, bank_path: str | None = None,
+def grade(submissions_path: str, renderer, *, key_path: str | None = None, bank_path: str | None = None,
           seed: int | None = None, versions: int | None = None, roster: str | None = None,
-          language: str | None = None, templates: str | None = None) -> GradeRun:
+          language: str | None = None) -> GradeRun:
     if key_path:
         key = load_key(key_path)
         source = read_submissions(submissions_path, [q["id"] for q in key["versions"][0]["questions"]])
     else:
-        source = read_submissions(submissions_path, bank_question_ids(bank_path))
-        key = regenerate_key(bank_path, source, seed=seed, versions=versions, roster=roster, language=language,
-                             templates=templates)
+        bank = load_bank(bank_path)
+        source = read_submissions(submissions_path, [q.id for q in bank.questions])
+        key = regenerate_key(bank, source, renderer, seed=seed, versions=versions, roster=roster, language=language)
     accepted, rejected = account(source.rows, {v["version"]: v for v in key["versions"]})
     students = [grade_student(row, version) for row, version in accepted]
     run = GradeRun(key, source, students, rejected)

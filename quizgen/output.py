@@ -2,6 +2,9 @@
 temporary folder beside the target, then moved into place file by file with atomic renames."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import shutil
 import tempfile
@@ -49,3 +52,14 @@ def write_files(out_dir: str | Path, files: dict[str, bytes], owned_dirs: tuple[
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
+
+
+def csv_bytes(rows) -> bytes:
+    """Rows as RFC 4180 CSV in UTF-8 (what spreadsheets and LMS importers read)."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def json_bytes(data) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

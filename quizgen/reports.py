@@ -10,14 +10,12 @@ Gradebook layouts (documented in the README):
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 import re
 
 from .arithmetic import format_number
 from .grading import written
+from .output import csv_bytes, json_bytes
 
 CANVAS_ID_COLUMNS = {"sis_user_id": "SIS User ID", "sis_login_id": "SIS Login ID", "id": "ID"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
@@ -32,8 +30,8 @@ def report_files(run, renderer, canvas_id: str = "sis_user_id") -> dict[str, byt
         "gradebook-moodle.csv": moodle_gradebook(run, renderer),
         "gradebook-canvas.csv": canvas_gradebook(run, canvas_id),
         "item-stats.csv": item_stats_csv(run),
-        "item-stats.json": _json(run.stats),
-        "summary.json": _json(run.summary()),
+        "item-stats.json": json_bytes(run.stats),
+        "summary.json": json_bytes(run.summary()),
     }
     lang = run.key["language"]
     words = renderer.words(lang)
@@ -60,16 +58,6 @@ def feedback_stems(students) -> list[str]:
     return stems
 
 
-def _csv(rows) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def _json(data) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
 def _num(value) -> str:
     return "" if value is None else format_number(value)
 
@@ -78,7 +66,7 @@ def grades_csv(run) -> bytes:
     header = ["student_id", "version", "score", "max_score", "percent", *run.question_ids]
     rows = [[s.student_id, s.version["version"], _num(s.score), _num(s.max_score), _num(s.percent),
              *(_num(item.score) for item in s.items)] for s in run.students]
-    return _csv([header, *rows])
+    return csv_bytes([header, *rows])
 
 
 def answers_csv(run) -> bytes:
@@ -93,14 +81,14 @@ def answers_csv(run) -> bytes:
             rows.append([s.student_id, s.version["version"], s.submission.line, q["id"], item.text or "", read,
                          mk.status, _num(item.score), _num(q["points"]), " ".join(mk.mistakes),
                          mk.problem.problem if mk.problem else "", q["answer"]["text"]])
-    return _csv(rows)
+    return csv_bytes(rows)
 
 
 def rejected_csv(run) -> bytes:
     rows = [["line", "student_id", "version", "reason", "detail"]]
     rows += [[r.submission.line, r.submission.student_id, r.submission.version, r.reason, r.detail]
              for r in run.rejected]
-    return _csv(rows)
+    return csv_bytes(rows)
 
 
 def moodle_gradebook(run, renderer) -> bytes:
@@ -109,7 +97,7 @@ def moodle_gradebook(run, renderer) -> bytes:
     for s in run.students:
         line = renderer.render("feedback/gradebook.txt.j2", s=s, w=words).strip()
         rows.append([s.student_id, _num(s.score), " ".join(line.split())])
-    return _csv(rows)
+    return csv_bytes(rows)
 
 
 def canvas_gradebook(run, canvas_id: str) -> bytes:
@@ -121,7 +109,7 @@ def canvas_gradebook(run, canvas_id: str) -> bytes:
         row = [s.student_id, "", "", "", "", _num(s.score)]
         row[id_column] = s.student_id
         rows.append(row)
-    return _csv(rows)
+    return csv_bytes(rows)
 
 
 def item_stats_csv(run) -> bytes:
@@ -135,4 +123,4 @@ def item_stats_csv(run) -> bytes:
         rows.append([st["question"], st["number"], st["type"], _num(st["points"]), st["count"], st["correct"],
                      st["partial"], st["wrong"], st["blank"], st["malformed"], _num(st["mean_score"]),
                      _num(st["difficulty"]), _num(st["discrimination"]), _num(st["upper_lower"]), wrong, mistakes])
-    return _csv(rows)
+    return csv_bytes(rows)

@@ -65,15 +65,16 @@ def _read_text(path: str) -> str:
     return text
 
 
+def _question_of(name: str, question_ids: list[str]) -> str | None:
+    """The question a column (or JSON key) names: exactly, else ignoring case and surrounding spaces."""
+    name = name.strip()
+    if name in question_ids:
+        return name
+    return next((q for q in question_ids if q.casefold() == name.casefold()), None)
+
+
 def _match_questions(names: list[str], question_ids: list[str]) -> dict[str, str]:
-    """Answer key -> question id: exact, else ignoring case and surrounding spaces."""
-    by_fold = {q.casefold(): q for q in question_ids}
-    matched = {}
-    for name in names:
-        question = name.strip() if name.strip() in question_ids else by_fold.get(name.strip().casefold())
-        if question is not None:
-            matched[name] = question
-    return matched
+    return {name: q for name in names if (q := _question_of(name, question_ids)) is not None}
 
 
 # --- CSV --------------------------------------------------------------------------------------------
@@ -128,9 +129,8 @@ def _records(path: str, text: str, delimiter: str) -> list[tuple[int, list[str]]
 def _question_columns(path: str, line: int, names: list[str], question_ids: list[str]) -> dict[int, str]:
     """Column index -> question id; a question named by two columns is an error (which one counts?)."""
     columns, seen = {}, {}
-    by_fold = {q.casefold(): q for q in question_ids}
     for index, name in enumerate(names):
-        question = name if name in question_ids else by_fold.get(name.casefold())
+        question = _question_of(name, question_ids)
         if question is None:
             continue
         if question in seen:

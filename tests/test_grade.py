@@ -4,6 +4,8 @@ every report. Right answers come from the key; wrong ones are derived from the d
 import csv
 import json
 import statistics
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -220,6 +222,16 @@ def test_the_key_sheet_grades_full_marks_and_json_submissions_grade_like_csv(han
     result = run_cli("grade", "--key", folder / "out/key.json", tmp_path / "subs.json", "--out", tmp_path / "j")
     assert result.returncode == 0, result.stderr
     assert {row["percent"] for row in read_csv(tmp_path / "j/grades.csv")} == {"100"}
+
+
+def test_grading_against_a_saved_key_never_imports_torch(handed_out, tmp_path):
+    folder, _ = handed_out
+    argv = ["grade", "--key", str(folder / "out/key.json"), str(folder / "out/responses-key.csv"),
+            "--out", str(tmp_path / "g")]
+    code = (f"import sys\nfrom quizgen.cli import main\nassert main({argv!r}) == 0\n"
+            "assert 'torch' not in sys.modules, 'torch was imported'\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
 
 
 def test_english_feedback_from_a_regenerated_key(tmp_path):

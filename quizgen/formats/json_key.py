@@ -1,7 +1,6 @@
 """key.json: every version with every question record, the machine-readable contract
 (schemas/quizset.schema.json) that grading and LMS export read."""
-import json
-
+from ..output import json_bytes
 from . import Format, register
 
 
@@ -10,5 +9,4 @@ class Json(Format):
     name = "json"
 
     def files(self, quizset, renderer):
-        text = json.dumps(quizset.to_dict(), ensure_ascii=False, indent=2) + "\n"
-        return {"key.json": text.encode("utf-8")}
+        return {"key.json": json_bytes(quizset.to_dict())}

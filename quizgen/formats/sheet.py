@@ -2,9 +2,7 @@
 to fill in) and responses-key.csv (the same layout, each cell as a student with everything right would
 write it; without a roster its rows are named key-v1, key-v2, ...). `quizgen grade` reads the first once
 filled in; grading the second scores 100%."""
-import csv
-import io
-
+from ..output import csv_bytes
 from . import Format, register
 
 
@@ -19,10 +17,4 @@ class Sheet(Format):
             student = version.id if quizset.roster else ""
             blank.append([student, version.id, *([""] * len(ids))])
             key.append([student or f"key-{version.id}", version.id, *(q.answer["text"] for q in version.questions)])
-        return {"responses.csv": _csv(blank), "responses-key.csv": _csv(key)}
-
-
-def _csv(rows) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+        return {"responses.csv": csv_bytes(blank), "responses-key.csv": csv_bytes(key)}
