@@ -36,6 +36,7 @@ class Draft:
     steps: list[Step]
     checks: list[Check]
     grading: dict                  # exact, tolerance {absolute, relative}, partial_credit
+    lms: dict                      # how LMS exports ask it: multiple_choice
     mistakes: list[dict] = field(default_factory=list)   # code, value (, per_dimension)
     context: dict = field(default_factory=dict)          # extra facts the prompt template needs
 
@@ -53,6 +54,7 @@ class Question:
     steps: list[dict]
     mistakes: list[dict]
     grading: dict
+    lms: dict
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -73,7 +73,8 @@ class Renderer:
                     for m in draft.mistakes]
         return Question(id=draft.id, number=draft.number, type=draft.type, title=draft.title,
                         points=draft.points, params=draft.params, prompt=" ".join(prompt.split()),
-                        answer=answer, steps=steps, mistakes=mistakes, grading=draft.grading)
+                        answer=answer, steps=steps, mistakes=mistakes, grading=draft.grading,
+                        lms=draft.lms)
 
     @staticmethod
     def step_text(step, w) -> str:

@@ -116,6 +116,15 @@ _QUESTION_PROPERTIES = {
                 "the default) or 'all_or_nothing'")},
         },
     },
+    "lms": {
+        "type": "object", "additionalProperties": False,
+        "description": "how LMS exports (moodle, gift, canvas, qti21) ask the question",
+        "properties": {
+            "multiple_choice": {"type": "boolean", "description": (
+                "true: offer the answer among the wrong answers known mistakes lead to (each with feedback "
+                "naming the mistake) instead of blanks to fill; false (default): blanks")},
+        },
+    },
     "constraints": {
         "type": "object", "additionalProperties": False,
         "description": "conditions every sampled configuration must meet",
@@ -262,6 +271,8 @@ OUTPUT_SCHEMA = {
                                    "of": {"const": "shape", "description": (
                                        "present when the value is the shape the mistake gives to a matrix "
                                        "answer, not the answer itself")}}}},
+                "lms": {"type": "object", "description": "how LMS exports ask it (the bank's lms settings)",
+                        "properties": {"multiple_choice": {"type": "boolean"}}},
                 "grading": {
                     "type": "object", "additionalProperties": False,
                     "required": ["exact", "tolerance", "partial_credit"],

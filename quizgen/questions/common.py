@@ -11,7 +11,8 @@ from ..reference import Conv
 def draft(qtype, question, config, version: str, number: int, exact: bool = True, **fields) -> Draft:
     return Draft(id=question.id, type=qtype.name, version=version, number=number, points=question.points,
                  title=question.title, params=config.params(), context=facts(config),
-                 grading=grading_policy(question, exact), **fields)
+                 grading=grading_policy(question, exact),
+                 lms={"multiple_choice": question.fields.get("lms", {}).get("multiple_choice", False)}, **fields)
 
 
 def grading_policy(question, exact: bool) -> dict:

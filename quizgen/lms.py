@@ -1,0 +1,127 @@
+"""What every LMS export needs of a question, whatever its format: the blanks a student fills (each with its
+value, its tolerance and the known wrong values with the mistake that gives them) or the choices offered
+(each right or wrong, wrong ones naming their mistake). Formats (Moodle XML, GIFT, Canvas, QTI 2.1) only
+write these down. Pure: no I/O, no language (mistakes are codes; templates give the words).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .grading import DIAGNOSIS_TOLERANCE
+from .record import answer_text
+
+
+@dataclass(frozen=True)
+class Blank:
+    """One number to type. ``wrong``: (value, tolerance, mistake code) for the wrong values that get
+    feedback of their own."""
+    name: str                       # a short identifier: h, w, r1c2, h_before...
+    place: tuple                    # ("height",) / ("row", 1, "col", 2) / ("height", "before"): for labels
+    value: float
+    tolerance: float                # absolute; 0 is exact
+    wrong: tuple = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    correct: bool
+    mistake: str | None = None      # the mistake that leads to this wrong choice
+    code: str | None = None         # a choice question's option code (valid, kernel_too_large, ...)
+
+
+@dataclass(frozen=True)
+class Item:
+    """A question as an LMS sees it. ``style``: numerical (one blank), blanks (several), or choice."""
+    question: object                # the record (pipeline.Question)
+    style: str
+    layout: str                     # shape, matrix, padding, choice: how the blanks are laid out
+    blanks: list[Blank] = field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)
+    rows: int = 0                   # matrix layout: rows x cols of blanks
+    cols: int = 0
+
+    @property
+    def points(self) -> float:
+        return self.question.points
+
+
+def item_of(question) -> Item:
+    """The LMS form of a question record. With the bank's `lms: {multiple_choice: true}` the answer is
+    offered among the wrong answers known mistakes give, instead of blanks."""
+    kind = question.answer["kind"]
+    if kind == "choice":
+        return Item(question, "choice", "choice", choices=_options(question))
+    if question.lms.get("multiple_choice"):
+        return Item(question, "choice", kind, choices=_mistake_choices(question))
+    blanks = BLANKS[kind](question)
+    rows, cols = (len(question.answer["value"]), len(question.answer["value"][0])) if kind == "matrix" else (0, 0)
+    return Item(question, "numerical" if len(blanks) == 1 else "blanks", kind, blanks, rows=rows, cols=cols)
+
+
+def tolerance(question, value) -> float:
+    """The bank's tolerance as one absolute margin (what LMSs store): 0 for integer data."""
+    grading = question.grading
+    if grading["exact"]:
+        return 0.0
+    return round(grading["tolerance"]["absolute"] + grading["tolerance"]["relative"] * abs(value), 12)
+
+
+def _wrong_per_part(question, index_of) -> dict:
+    """Per part (dimension or cell): the wrong values known mistakes give there, first mistake first."""
+    per_part: dict = {}
+    for mistake in question.mistakes:
+        if mistake.get("of") or not (mistake.get("per_dimension") or question.answer["kind"] == "matrix"):
+            continue    # shapes of a matrix, and mistakes only recognisable whole (a swap), stay out
+        for part, (wrong, right) in index_of(mistake["value"], question.answer["value"]):
+            if wrong != right and all(wrong != seen for seen, _, _ in per_part.get(part, [])):
+                near = 0.0 if float(wrong).is_integer() else DIAGNOSIS_TOLERANCE   # 2.67 for 8/3
+                per_part.setdefault(part, []).append((wrong, near, mistake["code"]))
+    return per_part
+
+
+def _shape_blanks(question) -> list[Blank]:
+    names = ("height", "width")
+    value = question.answer["value"]
+    wrong = _wrong_per_part(question, lambda m, a: enumerate(zip(m, a)))
+    return [Blank(n[0], (n,), v, 0.0, tuple(wrong.get(d, ()))) for d, (n, v) in enumerate(zip(names, value))]
+
+
+def _matrix_blanks(question) -> list[Blank]:
+    value = question.answer["value"]
+    cells = lambda m, a: (((r, c), (m[r][c], a[r][c])) for r in range(len(a)) for c in range(len(a[0])))  # noqa: E731
+    wrong = _wrong_per_part(question, cells)
+    return [Blank(f"r{r + 1}c{c + 1}", ("row", r + 1, "col", c + 1), v, tolerance(question, v),
+                  tuple(wrong.get((r, c), ())))
+            for r, row in enumerate(value) for c, v in enumerate(row)]
+
+
+def _padding_blanks(question) -> list[Blank]:
+    value = question.answer["value"]
+    sides = lambda m, a: (((d, s), (m[d][s], a[d][s])) for d in range(len(a)) for s in (0, 1))  # noqa: E731
+    wrong = _wrong_per_part(question, sides)
+    return [Blank(f"{dim[0]}_{side}", (dim, side), value[d][s], 0.0, tuple(wrong.get((d, s), ())))
+            for d, dim in enumerate(("height", "width")) for s, side in enumerate(("before", "after"))]
+
+
+BLANKS = {"shape": _shape_blanks, "matrix": _matrix_blanks, "padding": _padding_blanks}
+
+
+def _options(question) -> list[Choice]:
+    answer = question.answer
+    return [Choice(o["text"], o["code"] == answer["value"], code=o["code"]) for o in answer["options"]]
+
+
+def _mistake_choices(question) -> list[Choice]:
+    """The answer and the distinct wrong answers of the catalogue, as a student would write them."""
+    kind = question.answer["kind"]
+    right = answer_text(kind, question.answer["value"])
+    choices, seen = [Choice(right, True)], {right}
+    for mistake in question.mistakes:
+        if mistake.get("of"):
+            continue
+        text = answer_text(kind, mistake["value"])
+        if text not in seen:
+            seen.add(text)
+            choices.append(Choice(text, False, mistake["code"]))
+    return choices
