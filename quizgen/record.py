@@ -50,6 +50,7 @@ class Question:
     points: float
     params: dict
     prompt: str
+    instruction: str
     answer: dict
     steps: list[dict]
     mistakes: list[dict]

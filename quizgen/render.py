@@ -55,6 +55,15 @@ class Renderer:
         except jinja2.UndefinedError as error:
             raise QuizgenError(f"template uses an undefined value: {error.message}", file=name) from None
 
+    def prompt(self, name: str, **context) -> tuple[str, str]:
+        """A prompt template's text (the question) and its ``instruction`` (how to write the answer down:
+        shown with typed answers, left out where an LMS lays out blanks or choices), each on one line."""
+        try:
+            module = self.template(name).make_module(context)
+        except jinja2.UndefinedError as error:
+            raise QuizgenError(f"template uses an undefined value: {error.message}", file=name) from None
+        return " ".join(str(module).split()), " ".join(str(getattr(module, "instruction", "")).split())
+
     def words(self, lang: str):
         """templates/<lang>/words.j2: the labels and phrases of one language, as attributes."""
         if lang not in self._words:
@@ -63,7 +72,8 @@ class Renderer:
 
     def question(self, draft: Draft, lang: str) -> Question:
         w = self.words(lang)
-        prompt = self.render(f"{lang}/prompts/{draft.type}.j2", q=draft, f=draft.context, p=draft.params, w=w)
+        prompt, instruction = self.prompt(f"{lang}/prompts/{draft.type}.j2", q=draft, f=draft.context,
+                                          p=draft.params, w=w)
         steps = [{**step.to_dict(), "text": self.step_text(step, w)} for step in draft.steps]
         answer = dict(draft.answer)
         answer["text"] = answer_text(answer["kind"], answer.get("letter", answer["value"]))
@@ -72,7 +82,7 @@ class Renderer:
         mistakes = [{**m, "text": answer_text("shape" if m.get("of") == "shape" else draft.answer["kind"], m["value"])}
                     for m in draft.mistakes]
         return Question(id=draft.id, number=draft.number, type=draft.type, title=draft.title,
-                        points=draft.points, params=draft.params, prompt=" ".join(prompt.split()),
+                        points=draft.points, params=draft.params, prompt=prompt, instruction=instruction,
                         answer=answer, steps=steps, mistakes=mistakes, grading=draft.grading,
                         lms=draft.lms)
 

@@ -246,7 +246,10 @@ OUTPUT_SCHEMA = {
                     },
                     "required": ["input_shape", "kernel_shape", "stride", "padding", "dilation"],
                 },
-                "prompt": {"type": "string"},
+                "prompt": {"type": "string", "description": "the question"},
+                "instruction": {"type": "string", "description": (
+                    "how to write the answer down (e.g. 'Answer as height × width, e.g. 3x3.'): shown with "
+                    "the prompt where answers are typed")},
                 "answer": {
                     "type": "object", "required": ["kind", "value", "text"],
                     "description": ("kind shape: value [H, W]; matrix: value rows of numbers; padding: value "
