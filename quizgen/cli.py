@@ -120,8 +120,10 @@ def run_generate(args) -> int:
     from .pipeline import generate  # noqa: PLC0415
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    written = generate(args.bank, args.out, formats, versions=args.versions, seed=args.seed, language=args.lang,
-                       roster=args.roster, templates=args.templates)
+    written, warnings = generate(args.bank, args.out, formats, versions=args.versions, seed=args.seed,
+                                 language=args.lang, roster=args.roster, templates=args.templates)
+    for warning in warnings:
+        print(f"quizgen: warning: {warning}", file=sys.stderr)
     print(f"wrote {len(written)} files to {args.out}")
     return 0
 

@@ -45,6 +45,11 @@ class Item:
     def points(self) -> float:
         return self.question.points
 
+    @property
+    def blank_mistakes(self) -> list[str]:
+        """The mistakes some blank has feedback for, each once, in catalogue order."""
+        return list(dict.fromkeys(code for b in self.blanks for _, _, code in b.wrong))
+
 
 def item_of(question) -> Item:
     """The LMS form of a question record. With the bank's `lms: {multiple_choice: true}` the answer is
@@ -125,3 +130,21 @@ def _mistake_choices(question) -> list[Choice]:
             seen.add(text)
             choices.append(Choice(text, False, mistake["code"]))
     return choices
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One question of the bank across every version: what an LMS draws one variant of per student
+    (Moodle: a category; Canvas: a question group; QTI: a section with selection 1)."""
+    number: int
+    id: str
+    title: str | None
+    points: float
+    variants: list            # (version id, Item)
+
+
+def slots(quizset) -> list[Slot]:
+    firsts = quizset.versions[0].questions
+    return [Slot(q.number, q.id, q.title, q.points,
+                 [(version.id, item_of(version.questions[index])) for version in quizset.versions])
+            for index, q in enumerate(firsts)]

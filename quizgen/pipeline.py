@@ -79,7 +79,9 @@ def build(bank: Bank, version_ids: list[str], seed: int, language: str, renderer
 
 
 def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1, seed: int | None = None,
-             language: str | None = None, roster: str | None = None, templates: str | None = None) -> list[Path]:
+             language: str | None = None, roster: str | None = None,
+             templates: str | None = None) -> tuple[list[Path], list[str]]:
+    """Write the formats asked for; return the files written and the formats' warnings."""
     bank = load_bank(bank_path)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -91,9 +93,11 @@ def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1
     if roster and "sheet" not in formats:
         formats = [*formats, "sheet"]   # handed out per student: the sheet to type their answers into
     files: dict[str, bytes] = {}
+    warnings: list[str] = []
     for name in formats:
         files.update(FORMATS[name].files(quizset, renderer))
-    return write_files(out_dir, files)
+        warnings += [f"{name}: {warning}" for warning in FORMATS[name].warnings(quizset)]
+    return write_files(out_dir, files), warnings
 
 
 def check(bank_path: str, versions: int = 20, seed: int | None = None) -> tuple[Bank, int]:

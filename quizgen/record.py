@@ -75,5 +75,23 @@ def answer_text(kind: str, value) -> str:
     return str(value)
 
 
+def notations(answer: dict) -> list[str]:
+    """The usual ways to write an answer ({kind, value}), for LMS short answers that match text:
+    3x4, 3×4, 3 x 4, (3, 4), 3 4 for a shape; 1, 1x1, (1, 1) for a padding of 1; ..."""
+    kind, value = answer["kind"], answer["value"]
+    if kind == "shape":
+        nums = [_num(v) for v in value]
+        forms = ["x".join(nums), "×".join(nums), " x ".join(nums), f"({', '.join(nums)})", " ".join(nums)]
+    elif kind == "padding":
+        forms = [answer_text(kind, value)]
+        if all(before == after for before, after in value):
+            sides = [_num(before) for before, _ in value]
+            forms += ["x".join(sides), f"({', '.join(sides)})"]
+        forms.append("[" + ", ".join(f"[{_num(b)}, {_num(a)}]" for b, a in value) + "]")
+    else:
+        forms = [answer_text(kind, value)]
+    return list(dict.fromkeys(forms))
+
+
 def _num(value) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))

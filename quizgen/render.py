@@ -5,14 +5,17 @@ Student-facing words live in templates/<lang>/ only; users override any template
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup, escape
 
 from .arithmetic import format_number
 from .errors import QuizgenError
 from .paths import data_dir
-from .record import Draft, Question, answer_text
+from .record import Draft, Question, answer_text, notations
 
 LANGUAGES = ("es", "en")
 
@@ -37,6 +40,14 @@ class Renderer:
         self.env.filters["num"] = format_number
         self.env.filters["md_code"] = markdown_code
         self.env.filters["md_text"] = markdown_text
+        self.env.filters["code_spans"] = html_code_spans
+        self.env.filters["cloze"] = cloze_text
+        self.env.filters["category"] = category_name
+        self.env.filters["gift"] = gift_text
+        self.env.filters["notations"] = notations
+        self.env.filters["decimal"] = decimal_text
+        self.env.filters["typed_forms"] = typed_forms
+        self.env.filters["equation_src"] = equation_src
         self._words: dict[str, object] = {}
 
     def template(self, name: str) -> jinja2.Template:
@@ -126,3 +137,48 @@ def markdown_text(text) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def html_code_spans(text) -> Markup:
+    """Plain text with `code` spans (as prompts write torch calls) as escaped HTML with <code> elements."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(str(text)))))
+
+
+def cloze_text(html) -> Markup:
+    """HTML inside a Moodle cloze field's feedback: '}' would end the field, '~' start another answer
+    (Moodle un-escapes only '\\}' and decodes entities)."""
+    return Markup(str(escape(html)).replace("}", "\\}").replace("~", "&#126;"))
+
+
+def category_name(text) -> str:
+    """A name in a Moodle category path, where a single '/' separates categories."""
+    return " ".join(str(text).split()).replace("/", "//")
+
+
+def gift_text(text) -> str:
+    """Any text as GIFT text: backslashes doubled, then ~ = # { } : escaped, line breaks as \\n (as
+    Moodle's own GIFT export writes them; TeX survives: \\neq is not a line break)."""
+    text = str(text).replace("\\", "\\\\")
+    for char in "~=#{}:":
+        text = text.replace(char, "\\" + char)
+    return text.replace("\r", "").replace("\n", "\\n")
+
+
+def decimal_text(value, offset=0) -> str:
+    """A number (plus an offset, exactly) with a decimal point and no exponent: 4.0, 0.0125, -2.5."""
+    exact = Decimal(repr(float(value))) + Decimal(repr(float(offset)))
+    text = format(exact.normalize(), "f") if exact else "0"
+    return text if "." in text else text + ".0"
+
+
+def typed_forms(value) -> list[str]:
+    """How students type a number in a text blank: 3 (and 3.0), 2.5 (and 2,5)."""
+    text = format_number(value)
+    forms = [text, text + ".0"] if "." not in text else [text, text.replace(".", ",")]
+    return forms
+
+
+def equation_src(tex) -> str:
+    """A Canvas equation image path: the TeX URL-encoded twice, as Canvas's editor writes it."""
+    once = quote(str(tex), safe="-_.!~*'()")
+    return quote(once, safe="-_.!~*'()")

@@ -19,6 +19,10 @@ class Format:
         """{relative path: content} for the whole set."""
         raise NotImplementedError
 
+    def warnings(self, quizset) -> list[str]:
+        """What this format cannot carry faithfully, one line each, naming the questions."""
+        return []
+
 
 class PerVersionTemplates(Format):
     """A format that renders two templates per version: the problem set and its key."""

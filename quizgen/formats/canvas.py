@@ -1,0 +1,56 @@
+"""Canvas (canvas.zip): a QTI 1.2 package as Canvas's "QTI .zip file" import expects it (classic quizzes,
+and New Quizzes through the classic import): imsmanifest.xml, <id>/<id>.xml (the assessment) and
+<id>/assessment_meta.xml. Each slot is a question group that picks 1 of its versions. One number is a
+numerical_question (exact answer with margin), choices a multiple_choice_question with feedback per answer,
+several numbers a fill_in_multiple_blanks_question. TeX becomes Canvas equation images."""
+import hashlib
+import re
+
+from .. import lms
+from ..output import zip_bytes
+from . import Format, register
+
+TINY = 1e-4   # Canvas rounds typed numbers to 4 decimal places
+
+
+def blanks_are_text(item) -> bool:
+    """Canvas compares fill-in blanks as text: a tolerance cannot be expressed there."""
+    return item.style == "blanks" and any(b.tolerance for b in item.blanks)
+
+
+@register
+class Canvas(Format):
+    name = "canvas"
+
+    def files(self, quizset, renderer):
+        words = renderer.words(quizset.language)
+        ident = "quizgen_" + hashlib.sha256(f"{quizset.title}|{quizset.seed}".encode()).hexdigest()[:12]
+        context = dict(set=quizset, slots=lms.slots(quizset), w=words, ident=ident, safe=_safe,
+                       points=sum(q.points for q in quizset.versions[0].questions))
+        return zip_bytes_of({
+            "imsmanifest.xml": renderer.render("canvas/imsmanifest.xml.j2", **context),
+            f"{ident}/{ident}.xml": renderer.render("canvas/assessment.xml.j2", **context),
+            f"{ident}/assessment_meta.xml": renderer.render("canvas/assessment_meta.xml.j2", **context),
+        })
+
+    def warnings(self, quizset):
+        warnings = []
+        items = [(s.id, item) for s in lms.slots(quizset) for _, item in s.variants]
+        tiny = sorted({sid for sid, item in items for b in item.blanks if 0 < abs(b.value) < TINY})
+        if tiny:
+            warnings.append(f"{', '.join(tiny)}: answers below 1e-4 in magnitude; Canvas rounds typed numbers to "
+                            "4 decimal places, so students cannot enter them")
+        text = sorted({sid for sid, item in items if blanks_are_text(item)})
+        if text:
+            warnings.append(f"{', '.join(text)}: Canvas compares fill-in blanks as text, so the decimal answers "
+                            "must be typed exactly as the key writes them (the tolerance is lost)")
+        return warnings
+
+
+def zip_bytes_of(texts: dict) -> dict:
+    return {"canvas.zip": zip_bytes({name: text.encode("utf-8") for name, text in texts.items()})}
+
+
+def _safe(text: str) -> str:
+    """An identifier Canvas keeps as it is: letters, digits, '_' and '-'."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", str(text))
