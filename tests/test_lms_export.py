@@ -255,6 +255,9 @@ def test_canvas_answers_equal_the_key(export):
         record = records[item.get("title")]
         kind = item.xpath("string(.//q:qtimetadatafield[q:fieldlabel='question_type']/q:fieldentry)", namespaces=q)
         scored = item.xpath(".//q:respcondition[q:setvar]", namespaces=q)
+        solution = item.xpath("string(q:itemfeedback[@ident='general_fb']//q:mattext)", namespaces=q)
+        equations = etree.HTML(solution).xpath("//img[@class='equation_image']/@data-equation-content")
+        assert equations == [step["tex"] for step in record["steps"]]
         if kind == "numerical_question":
             value, tol = flat(record)[0], tolerance(record, flat(record)[0])
             condition = scored[0]
@@ -315,6 +318,10 @@ def test_qti21_items_score_the_key_with_its_tolerance(export):
                                     *(o["text"] for o in record["answer"].get("options", [])
                                       if o["code"] == record["answer"]["value"]))
             continue
+        solution = item.xpath("string(//t:modalFeedback[@identifier='SOLUTION'])", namespaces=ns)
+        assert all(f"\\({step['tex']}\\)" in solution for step in record["steps"])
+        mistakes = set(item.xpath("//t:modalFeedback/@identifier", namespaces=ns)) - {"SOLUTION"}
+        assert mistakes <= {f"MISTAKE_{m['code']}" for m in record["mistakes"]}
         declared = [float(v) for v in item.xpath("//t:responseDeclaration//t:value/text()", namespaces=ns)]
         assert declared == pytest.approx(flat(record))
         for value, condition in zip(flat(record), item.xpath("//t:responseCondition/t:responseIf/t:equal",
