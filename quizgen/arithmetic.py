@@ -210,17 +210,29 @@ class Step:
 
 
 def format_number(value) -> str:
-    """Integers as integers; terminating decimals exactly (2.5, -0.5867); others to two places (1.67)."""
-    value = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)  # 0.1 as written
+    """Integers as integers; terminating decimals exactly, however long (2.5, -0.5867, 0.1635992); others
+    to two places (1.67)."""
+    binary = isinstance(value, float)
+    value = Fraction(repr(value)) if binary else Fraction(value)  # 0.1 as written
     if value.denominator == 1:
         return str(value.numerator)
-    for places in range(1, 7):
-        scaled = value * 10 ** places
-        if scaled.denominator == 1:
-            sign = "-" if scaled < 0 else ""
-            digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
-            return f"{sign}{digits[:-places]}.{digits[-places:]}"
-    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+    places = _decimal_places(value.denominator)
+    if places is None or (binary and places > 12):   # 1/3 (or its float, 0.3333333333333333): two places
+        return f"{float(value):.2f}".rstrip("0").rstrip(".")
+    scaled = value * 10 ** places
+    sign = "-" if scaled < 0 else ""
+    digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+def _decimal_places(denominator: int) -> int | None:
+    """How many decimal places a fraction with this denominator needs; None if it never terminates."""
+    twos = fives = 0
+    while denominator % 2 == 0:
+        denominator, twos = denominator // 2, twos + 1
+    while denominator % 5 == 0:
+        denominator, fives = denominator // 5, fives + 1
+    return max(twos, fives) if denominator == 1 else None
 
 
 def size_steps(dim: ConvDim, name: str | None = None) -> list[Step]:

@@ -11,6 +11,9 @@ from .grading import DIAGNOSIS_TOLERANCE
 from .record import answer_text
 
 
+MIN_CHOICES = 3   # fewer options give the answer away (or, in Moodle, are refused): blanks instead
+
+
 @dataclass(frozen=True)
 class Blank:
     """One number to type. ``wrong``: (value, tolerance, mistake code) for the wrong values that get
@@ -57,8 +60,9 @@ def item_of(question) -> Item:
     kind = question.answer["kind"]
     if kind == "choice":
         return Item(question, "choice", "choice", choices=_options(question))
-    if question.lms.get("multiple_choice"):
-        return Item(question, "choice", kind, choices=_mistake_choices(question))
+    choices = _mistake_choices(question) if question.lms.get("multiple_choice") else []
+    if len(choices) >= MIN_CHOICES:
+        return Item(question, "choice", kind, choices=choices)
     blanks = BLANKS[kind](question)
     rows, cols = (len(question.answer["value"]), len(question.answer["value"][0])) if kind == "matrix" else (0, 0)
     return Item(question, "numerical" if len(blanks) == 1 else "blanks", kind, blanks, rows=rows, cols=cols)
@@ -148,3 +152,12 @@ def slots(quizset) -> list[Slot]:
     return [Slot(q.number, q.id, q.title, q.points,
                  [(version.id, item_of(version.questions[index])) for version in quizset.versions])
             for index, q in enumerate(firsts)]
+
+
+def warnings(quizset) -> list[str]:
+    """What every LMS format says: multiple choice asked for where the catalogue has too few wrong answers."""
+    fewer = sorted({f"{q.id} {v.id}" for v in quizset.versions for q in v.questions
+                    if q.lms.get("multiple_choice") and q.answer["kind"] != "choice"
+                    and item_of(q).style != "choice"})
+    return [f"{', '.join(fewer)}: multiple choice needs the answer and at least {MIN_CHOICES - 1} known wrong "
+            "answers; asked with blanks instead"] if fewer else []

@@ -46,6 +46,7 @@ class Renderer:
         self.env.filters["gift"] = gift_text
         self.env.filters["notations"] = notations
         self.env.filters["decimal"] = decimal_text
+        self.env.filters["exact"] = exact_text
         self.env.filters["typed_forms"] = typed_forms
         self.env.filters["equation_src"] = equation_src
         self._words: dict[str, object] = {}
@@ -151,8 +152,9 @@ def cloze_text(html) -> Markup:
 
 
 def category_name(text) -> str:
-    """A name in a Moodle category path, where a single '/' separates categories."""
-    return " ".join(str(text).split()).replace("/", "//")
+    """A name in a Moodle category path: one line, '/' doubled (a single one separates categories), and
+    '<' '>' as look-alikes (Moodle strips anything that looks like a tag from category names)."""
+    return " ".join(str(text).split()).replace("/", "//").replace("<", "‹").replace(">", "›")
 
 
 def gift_text(text) -> str:
@@ -164,6 +166,13 @@ def gift_text(text) -> str:
     return text.replace("\r", "").replace("\n", "\\n")
 
 
+def exact_text(value) -> str:
+    """A number exactly as the key holds it, in plain decimal notation: 16, -5, 0.1635992 (an LMS answer
+    or tolerance must not be rounded for display)."""
+    exact = Decimal(repr(float(value))) if not isinstance(value, int) else Decimal(value)
+    return format(exact.normalize(), "f") if exact else "0"
+
+
 def decimal_text(value, offset=0) -> str:
     """A number (plus an offset, exactly) with a decimal point and no exponent: 4.0, 0.0125, -2.5."""
     exact = Decimal(repr(float(value))) + Decimal(repr(float(offset)))
@@ -173,9 +182,8 @@ def decimal_text(value, offset=0) -> str:
 
 def typed_forms(value) -> list[str]:
     """How students type a number in a text blank: 3 (and 3.0), 2.5 (and 2,5)."""
-    text = format_number(value)
-    forms = [text, text + ".0"] if "." not in text else [text, text.replace(".", ",")]
-    return forms
+    text = exact_text(value)
+    return [text, text + ".0"] if "." not in text else [text, text.replace(".", ",")]
 
 
 def equation_src(tex) -> str:

@@ -272,9 +272,10 @@ def fill(content, shape: tuple[int, int], rng: random.Random, bank: Bank, path) 
 
 
 def plain_number(value) -> Any:
-    """JSON-ready: ints stay ints, exact decimals become the float of their decimal text."""
+    """JSON-ready: ints stay ints, other values the float nearest the exact value (never rounded for
+    display: a key must hold the answer itself)."""
     value = Fraction(value)
-    return value.numerator if value.denominator == 1 else float(ar.format_number(value))
+    return value.numerator if value.denominator == 1 else float(value)
 
 
 def plain_matrix(matrix) -> list[list]:

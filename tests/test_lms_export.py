@@ -20,10 +20,11 @@ MOODLE_FRACTIONS = {100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.3333
                     12.5, 11.11111, 10, 5, 0}
 MOODLE_FRACTIONS |= {-f for f in MOODLE_FRACTIONS}
 
-BANK = """
-title: "LMS / export: test"
+BANK = r"""
+title: 'LMS / export: <test> & "q" \neq'
 language: en
 seed: 3
+instructions: Sizes are <height>x<width> & every answer counts.
 questions:
   - id: size
     type: output_size
@@ -40,6 +41,16 @@ questions:
     image: {size: 3, content: {random_decimal: {min: 0, max: 1, decimals: 2}}}
     kernel: {size: 2, values: ones}
     grading: {tolerance: {absolute: 0.05}, partial_credit: all_or_nothing}
+  - id: precise
+    type: conv_values
+    image: {size: 2, content: {random_decimal: {min: 0, max: 1, decimals: 4}}}
+    kernel: {values: [[0.1234]]}
+    grading: {tolerance: {absolute: 0, relative: 0.001}}
+  - id: same-flip
+    type: conv_values
+    image: {size: 3, content: {random_int: {min: 0, max: 2}}}
+    kernel: {size: 2, values: ones}
+    lms: {multiple_choice: true}
   - id: single
     type: conv_values
     image: {size: 2, content: {random_int: {min: 1, max: 3}}}
@@ -91,6 +102,12 @@ def tolerance(question, value):
     return grading["tolerance"]["absolute"] + grading["tolerance"]["relative"] * abs(value)
 
 
+def asked_as_choice(record):
+    """Multiple choice: a choice question, or multiple_choice asked for and enough known wrong answers."""
+    distinct = {m["text"] for m in record["mistakes"] if "of" not in m} - {record["answer"]["text"]}
+    return record["answer"]["kind"] == "choice" or (record["lms"].get("multiple_choice") and len(distinct) >= 2)
+
+
 def words(language):
     from quizgen.render import Renderer
     return Renderer().words(language)
@@ -119,10 +136,13 @@ def test_moodle_has_a_category_per_slot_and_every_answer_of_the_key(export):
     root = ET.parse(out / "moodle.xml").getroot()
     records, w = questions(key), words("en")
     categories = [q.find("category/text").text for q in root if q.get("type") == "category"]
-    assert categories[1:] == [f"$course$/top/LMS // export: test/{q['number']:02d} {q['id']}"
-                              for q in key["versions"][0]["questions"]]
+    top = '$course$/top/LMS // export: ‹test› & "q" \\neq'
+    assert categories == [top] + [f"{top}/{q['number']:02d} {q['id']}" for q in key["versions"][0]["questions"]]
+    instructions = next(q for q in root if q.get("type") == "description")
+    assert instructions.findtext("questiontext/text") == \
+        "<p>Sizes are &lt;height&gt;x&lt;width&gt; &amp; every answer counts.</p>"
     seen = set()
-    for element in (q for q in root if q.get("type") != "category"):
+    for element in (q for q in root if q.get("type") not in ("category", "description")):
         record = records[element.find("name/text").text]
         seen.add(element.find("name/text").text)
         kind = element.get("type")
@@ -131,7 +151,7 @@ def test_moodle_has_a_category_per_slot_and_every_answer_of_the_key(export):
             assert f"\\({step['tex']}\\)" in unescape(element.find("generalfeedback/text").text)
         fractions = {float(a.get("fraction")) for a in element.findall("answer")}
         assert fractions <= MOODLE_FRACTIONS
-        if record["lms"].get("multiple_choice") or record["answer"]["kind"] == "choice":
+        if asked_as_choice(record):
             assert kind == "multichoice"
             right = [a.find("text").text for a in element.findall("answer") if a.get("fraction") == "100"]
             expected = (next(o["text"] for o in record["answer"]["options"] if o["code"] == record["answer"]["value"])
@@ -180,9 +200,10 @@ def gift_questions(path):
 def test_gift_parses_with_gift_pegjs_and_its_answers_equal_the_key(export):
     out, key, stderr = export
     records, w = questions(key), words("en")
-    parsed = [q for q in gift_questions(out / "quiz.gift") if q["type"] != "Category"]
-    assert {q["title"] for q in parsed} == {n for n, r in records.items() if r["id"] not in ("values", "decimals")}
-    assert "values, decimals: a matrix answer needs several blanks" in stderr
+    parsed = [q for q in gift_questions(out / "quiz.gift") if q["type"] not in ("Category", "Description")]
+    left_out = ("values", "decimals", "precise", "same-flip")     # matrices: several blanks
+    assert {q["title"] for q in parsed} == {n for n, r in records.items() if r["id"] not in left_out}
+    assert f"gift: {', '.join(left_out)}: a matrix answer needs several blanks" in stderr
     for question in parsed:
         record = records[question["title"]]
         for step in record["steps"]:
@@ -311,7 +332,7 @@ def test_qti21_items_score_the_key_with_its_tolerance(export):
     for name in (n for n in files if n.startswith("items/")):
         item = etree.fromstring(files[name])
         record = records[item.get("title")]
-        if record["answer"]["kind"] == "choice" or record["lms"].get("multiple_choice"):
+        if asked_as_choice(record):
             right = item.xpath("string(//t:correctResponse/t:value)", namespaces=ns)
             text = item.xpath(f"string(//t:simpleChoice[@identifier='{right}'])", namespaces=ns)
             assert text.strip() in (record["answer"]["text"],
@@ -348,3 +369,46 @@ def test_the_shipped_banks_export_to_every_lms_format_and_validate(bank, tmp_pat
     for name, content in unzip(tmp_path / "qti21.zip").items():
         if name != "imsmanifest.xml":
             assert_valid(qti, content, name)
+
+
+def test_too_few_known_wrong_answers_for_multiple_choice_fall_back_to_blanks_with_a_warning(export):
+    out, key, stderr = export
+    versions = ", ".join(f"same-flip {v['version']}" for v in key["versions"])
+    assert f"moodle: {versions}: multiple choice needs the answer and at least 2 known wrong answers" in stderr
+    root = ET.parse(out / "moodle.xml").getroot()
+    assert {q.get("type") for q in root if (q.findtext("name/text") or "").startswith("0")
+            and " same-flip " in q.findtext("name/text")} == {"cloze"}
+
+
+def test_what_an_lms_cannot_express_is_a_warning_naming_the_questions(export):
+    _, _, stderr = export
+    assert "moodle: decimals: all_or_nothing cannot be expressed in a cloze question" in stderr
+    assert "canvas: decimals: all_or_nothing cannot be expressed in a Canvas fill-in-blanks question" in stderr
+    assert "canvas: decimals, precise: Canvas compares fill-in blanks as text" in stderr
+
+
+def test_decimal_answers_and_tolerances_are_exported_exactly(export):
+    out, key, _ = export
+    record = next(q for q in key["versions"][0]["questions"] if q["id"] == "precise")
+    image = record["params"]["image"]
+    exact = [round(v * 0.1234, 8) for row in image for v in row]     # 4 + 4 decimals: nothing to round
+    assert flat(record) == pytest.approx(exact, abs=1e-12)
+    root = ET.parse(out / "moodle.xml").getroot()
+    element = next(q for q in root if q.findtext("name/text") == f"{record['number']:02d} precise "
+                   f"{key['versions'][0]['version']}")
+    fields = cloze_fields(element.find("questiontext/text").text)
+    assert [f[0][1] for f in fields] == pytest.approx(exact, abs=1e-12)
+    assert [f[0][2] for f in fields] == pytest.approx([0.001 * v for v in exact], abs=1e-12)
+
+
+def test_instructions_travel_with_every_export(export):
+    out, _, _ = export
+    gift = [q for q in gift_questions(out / "quiz.gift") if q["type"] == "Description"]
+    assert unescape(gift[0]["stem"]["text"]) == "<p>Sizes are <height>x<width> & every answer counts.</p>"
+    files = unzip(out / "canvas.zip")
+    meta = next(etree.fromstring(c) for n, c in files.items() if n.endswith("assessment_meta.xml"))
+    assert meta.findtext("{http://canvas.instructure.com/xsd/cccv1p0}description") == \
+        "Sizes are &lt;height&gt;x&lt;width&gt; &amp; every answer counts."
+    test = etree.fromstring(unzip(out / "qti21.zip")["test.xml"])
+    ns = {"t": "http://www.imsglobal.org/xsd/imsqti_v2p1"}
+    assert test.xpath("string(//t:rubricBlock)", namespaces=ns) == "Sizes are <height>x<width> & every answer counts."

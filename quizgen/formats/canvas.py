@@ -34,12 +34,17 @@ class Canvas(Format):
         })
 
     def warnings(self, quizset):
-        warnings = []
+        warnings = lms.warnings(quizset)
         items = [(s.id, item) for s in lms.slots(quizset) for _, item in s.variants]
         tiny = sorted({sid for sid, item in items for b in item.blanks if 0 < abs(b.value) < TINY})
         if tiny:
             warnings.append(f"{', '.join(tiny)}: answers below 1e-4 in magnitude; Canvas rounds typed numbers to "
                             "4 decimal places, so students cannot enter them")
+        whole = sorted({sid for sid, item in items if item.style == "blanks"
+                        and item.question.grading["partial_credit"] == "all_or_nothing"})
+        if whole:
+            warnings.append(f"{', '.join(whole)}: all_or_nothing cannot be expressed in a Canvas fill-in-blanks "
+                            "question; Canvas gives credit per blank")
         text = sorted({sid for sid, item in items if blanks_are_text(item)})
         if text:
             warnings.append(f"{', '.join(text)}: Canvas compares fill-in blanks as text, so the decimal answers "

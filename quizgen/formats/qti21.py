@@ -30,6 +30,9 @@ class Qti21(Format):
         files["imsmanifest.xml"] = renderer.render("qti21/imsmanifest.xml.j2", **context)
         return {"qti21.zip": zip_bytes({name: text.encode("utf-8") for name, text in files.items()})}
 
+    def warnings(self, quizset):
+        return lms.warnings(quizset)
+
 
 def _safe(text: str) -> str:
     """Part of an NCName identifier: letters, digits, '_' and '-'."""
