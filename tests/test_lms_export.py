@@ -15,7 +15,7 @@ from lxml import etree
 
 from conftest import PRACTICE_BANK, ROOT, SEED_BANK, run_cli
 
-XSD = ROOT.parent / "shared" / "validators" / "xsd"
+XSD = ROOT / "tests" / "xsd"   # copies of ../shared/validators/xsd (see its README)
 MOODLE_FRACTIONS = {100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667, 14.28571,
                     12.5, 11.11111, 10, 5, 0}
 MOODLE_FRACTIONS |= {-f for f in MOODLE_FRACTIONS}
