@@ -4,7 +4,6 @@ and New Quizzes through the classic import): imsmanifest.xml, <id>/<id>.xml (the
 numerical_question (exact answer with margin), choices a multiple_choice_question with feedback per answer,
 several numbers a fill_in_multiple_blanks_question. TeX becomes Canvas equation images."""
 import hashlib
-import re
 
 from .. import lms
 from ..output import zip_bytes
@@ -25,13 +24,12 @@ class Canvas(Format):
     def files(self, quizset, renderer):
         words = renderer.words(quizset.language)
         ident = "quizgen_" + hashlib.sha256(f"{quizset.title}|{quizset.seed}".encode()).hexdigest()[:12]
-        context = dict(set=quizset, slots=lms.slots(quizset), w=words, ident=ident, safe=_safe,
+        context = dict(set=quizset, slots=lms.slots(quizset), w=words, ident=ident,
                        points=sum(q.points for q in quizset.versions[0].questions))
-        return zip_bytes_of({
-            "imsmanifest.xml": renderer.render("canvas/imsmanifest.xml.j2", **context),
-            f"{ident}/{ident}.xml": renderer.render("canvas/assessment.xml.j2", **context),
-            f"{ident}/assessment_meta.xml": renderer.render("canvas/assessment_meta.xml.j2", **context),
-        })
+        texts = {"imsmanifest.xml": renderer.render("canvas/imsmanifest.xml.j2", **context),
+                 f"{ident}/{ident}.xml": renderer.render("canvas/assessment.xml.j2", **context),
+                 f"{ident}/assessment_meta.xml": renderer.render("canvas/assessment_meta.xml.j2", **context)}
+        return {"canvas.zip": zip_bytes({name: text.encode("utf-8") for name, text in texts.items()})}
 
     def warnings(self, quizset):
         warnings = lms.warnings(quizset)
@@ -51,11 +49,3 @@ class Canvas(Format):
                             "must be typed exactly as the key writes them (the tolerance is lost)")
         return warnings
 
-
-def zip_bytes_of(texts: dict) -> dict:
-    return {"canvas.zip": zip_bytes({name: text.encode("utf-8") for name, text in texts.items()})}
-
-
-def _safe(text: str) -> str:
-    """An identifier Canvas keeps as it is: letters, digits, '_' and '-'."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", str(text))

@@ -3,6 +3,8 @@ Numbers are numerical questions with their tolerance, choices multiple choice, s
 answers in the usual notations; every wrong answer a mistake gives has feedback naming it, and the worked
 solution is the general feedback. GIFT has no question with several blanks: a matrix of more than one
 cell is left out with a warning naming it (ask for `lms: {multiple_choice: true}` to export it)."""
+from dataclasses import replace
+
 from .. import lms
 from . import Format, register
 
@@ -17,8 +19,9 @@ class Gift(Format):
 
     def files(self, quizset, renderer):
         words = renderer.words(quizset.language)
-        renderer.env.tests["expressible"] = expressible
-        text = renderer.render("gift/quiz.gift.j2", set=quizset, slots=lms.slots(quizset), w=words)
+        slots = [replace(slot, variants=[(v, item) for v, item in slot.variants if expressible(item)])
+                 for slot in lms.slots(quizset)]
+        text = renderer.render("gift/quiz.gift.j2", set=quizset, slots=[s for s in slots if s.variants], w=words)
         return {"quiz.gift": text.encode("utf-8")}
 
     def warnings(self, quizset):
