@@ -37,6 +37,7 @@ class Draft:
     checks: list[Check]
     grading: dict                  # exact, tolerance {absolute, relative}, partial_credit
     lms: dict                      # how LMS exports ask it: multiple_choice
+    picture: bool                  # problem sets show the (static) picture
     mistakes: list[dict] = field(default_factory=list)   # code, value (, per_dimension)
     context: dict = field(default_factory=dict)          # extra facts the prompt template needs
 
@@ -56,6 +57,7 @@ class Question:
     mistakes: list[dict]
     grading: dict
     lms: dict
+    picture: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -32,7 +32,8 @@ class Renderer:
             searchpath.insert(0, str(overrides))
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(searchpath),
-            autoescape=jinja2.select_autoescape(["html", "xml", "html.j2", "xml.j2"], default_for_string=False),
+            autoescape=jinja2.select_autoescape(["html", "xml", "html.j2", "xml.j2", "svg.j2"],
+                                                default_for_string=False),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         )
@@ -49,6 +50,7 @@ class Renderer:
         self.env.filters["exact"] = exact_text
         self.env.filters["typed_forms"] = typed_forms
         self.env.filters["equation_src"] = equation_src
+        self.env.globals["svg"] = self.svg
         self._words: dict[str, object] = {}
 
     def template(self, name: str) -> jinja2.Template:
@@ -76,6 +78,21 @@ class Renderer:
             raise QuizgenError(f"template uses an undefined value: {error.message}", file=name) from None
         return " ".join(str(module).split()), " ".join(str(getattr(module, "instruction", "")).split())
 
+    def svg(self, question, lang: str, key: bool) -> Markup:
+        """The picture of a question as inline SVG ("" when it has none): in a key, with the output and the
+        sliding window; in a problem set, only where the bank asks (picture: true), never the answer."""
+        from . import pictures, questions  # noqa: PLC0415
+
+        q = question if isinstance(question, dict) else question.__dict__
+        mode = questions.get(q["type"]).picture
+        if mode is None or not (key or q.get("picture")):
+            return Markup("")
+        layout = pictures.picture(q["params"], with_output=key, padded=key or mode == "padded")
+        if layout is None:
+            return Markup("")
+        return Markup(self.render("svg/convolution.svg.j2", p=layout, w=self.words(lang), with_output=key,
+                                  animate=key, seconds=1))
+
     def words(self, lang: str):
         """templates/<lang>/words.j2: the labels and phrases of one language, as attributes."""
         if lang not in self._words:
@@ -96,7 +113,7 @@ class Renderer:
         return Question(id=draft.id, number=draft.number, type=draft.type, title=draft.title,
                         points=draft.points, params=draft.params, prompt=prompt, instruction=instruction,
                         answer=answer, steps=steps, mistakes=mistakes, grading=draft.grading,
-                        lms=draft.lms)
+                        lms=draft.lms, picture=draft.picture)
 
     @staticmethod
     def step_text(step, w) -> str:

@@ -116,6 +116,9 @@ _QUESTION_PROPERTIES = {
                 "the default) or 'all_or_nothing'")},
         },
     },
+    "picture": {"type": "boolean", "description": (
+        "true: problem sets show a picture of the input and kernel (never the answer); keys always show the "
+        "picture with the output and an animation of the sliding window")},
     "lms": {
         "type": "object", "additionalProperties": False,
         "description": "how LMS exports (moodle, gift, canvas, qti21) ask the question",
@@ -274,6 +277,7 @@ OUTPUT_SCHEMA = {
                                    "of": {"const": "shape", "description": (
                                        "present when the value is the shape the mistake gives to a matrix "
                                        "answer, not the answer itself")}}}},
+                "picture": {"type": "boolean", "description": "problem sets show the picture (the bank's picture)"},
                 "lms": {"type": "object", "description": "how LMS exports ask it (the bank's lms settings)",
                         "properties": {"multiple_choice": {"type": "boolean"}}},
                 "grading": {

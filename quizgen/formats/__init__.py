@@ -33,11 +33,21 @@ class PerVersionTemplates(Format):
         words = renderer.words(quizset.language)
         out = {}
         for version in quizset.versions:
+            pictures = self.pictures(quizset, version, renderer)
+            out.update({f"{version.id}/{name}": svg.encode("utf-8") for name, svg in pictures.items()})
             for kind in ("problems", "key"):
                 text = renderer.render(f"{self.name}/{kind}.{self.extension}.j2", set=quizset, version=version,
-                                       w=words, lang=quizset.language)
+                                       w=words, lang=quizset.language, pictures=pictures)
                 out[f"{version.id}/{kind}.{self.extension}"] = text.encode("utf-8")
         return out
+
+    def pictures(self, quizset, version, renderer) -> dict[str, str]:
+        """Picture files beside the pages ({relative name: SVG}); none where pages carry them inline."""
+        return {}
+
+
+def picture_name(question, key: bool) -> str:
+    return f"pictures/{question.number:02d}-{question.id}{'' if key else '-problem'}.svg"
 
 
 for _module in pkgutil.iter_modules(__path__):

@@ -21,6 +21,8 @@ class QuestionType:
     name = ""
     default_valid: bool | None = True   # True: only configurations torch accepts; None: any
     constraint_hint = ""                # appended to "no configuration meets the constraints"
+    picture = "padded"                  # how problem sets may draw it: padded, unpadded (the padding is the
+                                        # answer), or None (no picture: the configuration may be invalid)
 
     def spaces(self, question: QuestionSpec, bank: Bank) -> Spaces:
         return spaces_of(question, bank, self)

@@ -12,7 +12,8 @@ def draft(qtype, question, config, version: str, number: int, exact: bool = True
     return Draft(id=question.id, type=qtype.name, version=version, number=number, points=question.points,
                  title=question.title, params=config.params(), context=facts(config),
                  grading=grading_policy(question, exact),
-                 lms={"multiple_choice": question.fields.get("lms", {}).get("multiple_choice", False)}, **fields)
+                 lms={"multiple_choice": question.fields.get("lms", {}).get("multiple_choice", False)},
+                 picture=bool(question.fields.get("picture", False)), **fields)
 
 
 def grading_policy(question, exact: bool) -> dict:

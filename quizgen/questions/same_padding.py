@@ -13,6 +13,7 @@ from .common import draft
 @register
 class SamePadding(QuestionType):
     name = "same_padding"
+    picture = "unpadded"   # in problem sets; the key draws the padding found
 
     def spaces(self, question, bank):
         if "stride" in question.fields and question.fields["stride"] not in (1, [1]):

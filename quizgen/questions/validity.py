@@ -13,6 +13,7 @@ LETTERS = "abcdefghij"
 class Validity(QuestionType):
     name = "validity"
     default_valid = None   # draw valid and invalid configurations alike
+    picture = None
     constraint_hint = " (a validity question needs configurations that break at most one rule)"
 
     def accepts(self, config, reasons):
