@@ -18,13 +18,21 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# Debian's Chromium for the browser tests (Playwright drives it; nothing downloads a browser). Installed
+# when make runs as root with apt, as CI does; elsewhere the browser tests say they were skipped.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; \
+	else echo "note: $(CHROMIUM) missing: the browser tests will be skipped (apt-get install chromium)"; fi
+
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/quizgen generate banks/convolucion-seed.es.yaml --seed 2024 --versions 2 --format markdown,html,json --out out/demo
 	@echo "Wrote out/demo: open out/demo/v1/problems.md and out/demo/v1/key.md"
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -15,11 +15,11 @@ from fractions import Fraction
 _TRANSLATE = str.maketrans({"−": "-", "–": "-", "—": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ",
                             "×": "x", "✕": "x", "＊": "*", "；": ";", "，": ",", "（": "(", "）": ")",
                             "［": "[", "］": "]", "\r": "\n"})
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*|,\d+)?|[.,]\d+)(?:[eE][+-]?\d{1,3})?(?:/\d+)?")   # 4. as numpy prints it
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*|,[0-9]+)?|[.,][0-9]+)(?:[eE][+-]?[0-9]{1,3})?(?:/[0-9]+)?")   # 4. as numpy prints it
 # What torch and numpy print around values: tensor([[4., 4.]]), array([...], dtype=float32), torch.Size([3, 4]).
 _WRAPPER = re.compile(r"^(?:torch\.|np\.|numpy\.)?(?:tensor|array|size)\((.*?)(?:,\s*(?:dtype|device|requires_grad)"
                       r"\s*=[^()]*)*\)$", re.IGNORECASE | re.DOTALL)
-_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+_DECIMAL_COMMA = re.compile(r"(?<=[0-9]),(?=[0-9])")
 _MAX_CHARS = 20_000   # an answer longer than this is not an answer; do not spend time on it
 _MAX_MAGNITUDE = 10 ** 100   # beyond this a "number" is noise, and floats would overflow
 
@@ -165,7 +165,7 @@ def _matrix_rows(text: str):
     if text.count("[") >= 2:   # nested or side by side: each innermost bracket is a row
         leftover = re.sub(r"\[[^\[\]]*\]", " ", text).strip(" ,;\n[]")
         if leftover:   # numbers outside any row mean the brackets are off; anything else is not a number
-            return Malformed("unbalanced") if re.search(r"\d", leftover) else Malformed("not_a_number",
+            return Malformed("unbalanced") if re.search(r"[0-9]", leftover) else Malformed("not_a_number",
                                                                                           leftover.split()[0])
         return [row.strip() for row in re.findall(r"\[([^\[\]]*)\]", text)]
     body = _strip_brackets(text)

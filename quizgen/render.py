@@ -51,6 +51,7 @@ class Renderer:
         self.env.filters["typed_forms"] = typed_forms
         self.env.filters["equation_src"] = equation_src
         self.env.globals["svg"] = self.svg
+        self.env.globals["asset"] = self.asset
         self._words: dict[str, object] = {}
 
     def template(self, name: str) -> jinja2.Template:
@@ -92,6 +93,13 @@ class Renderer:
             return Markup("")
         return Markup(self.render("svg/convolution.svg.j2", p=layout, w=self.words(lang), with_output=key,
                                   animate=key, seconds=1))
+
+    def asset(self, name: str) -> Markup:
+        """A file of the templates folder (a script, a style), included as it is."""
+        try:
+            return Markup(self.env.loader.get_source(self.env, name)[0])
+        except jinja2.TemplateNotFound:
+            raise QuizgenError("asset not found in the overrides or the shipped templates", file=name) from None
 
     def words(self, lang: str):
         """templates/<lang>/words.j2: the labels and phrases of one language, as attributes."""

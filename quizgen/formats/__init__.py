@@ -35,11 +35,16 @@ class PerVersionTemplates(Format):
         for version in quizset.versions:
             pictures = self.pictures(quizset, version, renderer)
             out.update({f"{version.id}/{name}": svg.encode("utf-8") for name, svg in pictures.items()})
+            extra = self.context(quizset, version, renderer)
             for kind in ("problems", "key"):
                 text = renderer.render(f"{self.name}/{kind}.{self.extension}.j2", set=quizset, version=version,
-                                       w=words, lang=quizset.language, pictures=pictures)
+                                       w=words, lang=quizset.language, pictures=pictures, **extra)
                 out[f"{version.id}/{kind}.{self.extension}"] = text.encode("utf-8")
         return out
+
+    def context(self, quizset, version, renderer) -> dict:
+        """What else this format's templates need for a version."""
+        return {}
 
     def pictures(self, quizset, version, renderer) -> dict[str, str]:
         """Picture files beside the pages ({relative name: SVG}); none where pages carry them inline."""

@@ -1,0 +1,290 @@
+// quizgen practice page: reads answers with the grader's rules (quizgen/answers.py, quizgen/grading.py,
+// ported line by line; tests/test_practice_page.py runs both on the same strings) and shows the verdict,
+// the diagnosed mistake and the worked solution. No network, no dependencies: works from file://.
+"use strict";
+(function (root) {
+  const TRANSLATE = {"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ",
+    "\u00d7": "x", "\u2715": "x", "\uff0a": "*", "\uff1b": ";", "\uff0c": ",", "\uff08": "(", "\uff09": ")",
+    "\uff3b": "[", "\uff3d": "]", "\r": "\n"};
+  const NUMBER = /^[+-]?(?:[0-9]+(?:\.[0-9]*|,[0-9]+)?|[.,][0-9]+)(?:[eE][+-]?[0-9]{1,3})?(?:\/[0-9]+)?$/;
+  const WRAPPER = /^(?:torch\.|np\.|numpy\.)?(?:tensor|array|size)\(([\s\S]*?)(?:,\s*(?:dtype|device|requires_grad)\s*=[^()]*)*\)$/i;
+  const MAX_CHARS = 20000, MAX_MAGNITUDE = 1e100, DIAGNOSIS_TOLERANCE = 0.01;
+
+  const blank = () => ({blank: true});
+  const malformed = (problem, token = "") => ({malformed: true, problem, token});
+  const parsed = (value) => ({value});
+
+  function normalise(text) {
+    let out = "";
+    for (const ch of text.normalize("NFKC")) out += TRANSLATE[ch] !== undefined ? TRANSLATE[ch] : ch;
+    return out.trim();
+  }
+  function words(text) { return text.trim().split(/\s+/).filter(Boolean); }   // Python's str.split()
+  function stripChars(text, chars) {
+    let a = 0, b = text.length;
+    while (a < b && chars.includes(text[a])) a++;
+    while (b > a && chars.includes(text[b - 1])) b--;
+    return text.slice(a, b);
+  }
+  function stripBrackets(text) {
+    while (text.length >= 2 && ["()", "[]", "{}"].includes(text[0] + text[text.length - 1])) {
+      text = text.slice(1, -1).trim();
+    }
+    return text;
+  }
+  function count(text, ch) { return text.split(ch).length - 1; }
+
+  function number(token) {
+    token = normalise(token);
+    if (!NUMBER.test(token)) return null;
+    const slash = token.indexOf("/");
+    const body = slash < 0 ? token : token.slice(0, slash);
+    let value = parseFloat(body.replace(",", "."));
+    if (slash >= 0) {
+      const denominator = parseInt(token.slice(slash + 1), 10);
+      if (denominator === 0) return null;
+      value /= denominator;
+    }
+    return Math.abs(value) < MAX_MAGNITUDE ? value : null;
+  }
+  function numbers(parts) {
+    const values = [];
+    for (const part of parts) {
+      const value = number(part);
+      if (value === null) return malformed("not_a_number", part.trim());
+      values.push(value);
+    }
+    return values;
+  }
+
+  function parseShape(text, expected) {
+    const ndim = expected ? expected.length : 2;
+    const inner = stripBrackets(text.toLowerCase());
+    let parts;
+    if (/[x*]/.test(inner)) parts = inner.split(/\s*[x*]\s*/);
+    else if (inner.includes(";")) parts = inner.split(";");
+    else if (inner.includes(",") && inner.split(/\s*,\s*/).length === ndim) parts = inner.split(/\s*,\s*/);
+    else parts = words(inner);
+    parts = parts.map((p) => p.trim());
+    if (parts.includes("") && parts.length > 1) return malformed("missing_size");
+    const values = numbers(parts.filter(Boolean));
+    if (values.malformed) return values;
+    if (values.length !== ndim) return malformed("dimensions", String(values.length));
+    return parsed(values);
+  }
+
+  function matrixRows(text) {
+    if (count(text, "[") !== count(text, "]") || count(text, "(") !== count(text, ")")) return malformed("unbalanced");
+    text = text.split("(").join("[").split(")").join("]");
+    if (count(text, "[") >= 2) {
+      const leftover = stripChars(text.replace(/\[[^\[\]]*\]/g, " "), " ,;\n[]");
+      if (leftover) return /[0-9]/.test(leftover) ? malformed("unbalanced") : malformed("not_a_number", words(leftover)[0]);
+      return Array.from(text.matchAll(/\[([^\[\]]*)\]/g), (m) => m[1].trim());
+    }
+    const body = stripBrackets(text);
+    if (body.includes("[") || body.includes("]")) return malformed("unbalanced");
+    const rows = body.split(body.includes(";") ? ";" : "\n").map((r) => r.trim()).filter(Boolean);
+    return rows.length ? rows : [body];
+  }
+  function rowCells(row, decimalComma) {
+    if (decimalComma) row = row.replace(/(?<=[0-9]),(?=[0-9])/g, "\0");
+    return row.split(/[\s,]+/).filter(Boolean).map((c) => c.split("\0").join(","));
+  }
+  function rectangular(cells) { return new Set(cells.map((r) => r.length)).size === 1; }
+  function bestReading(readings, expected, usual) {
+    const expectedShape = (cells) => !!expected && expected.length > 0 && rectangular(cells) &&
+      cells.length === expected.length && cells[0].length === expected[0].length;
+    for (const fits of [expectedShape, rectangular]) {
+      const chosen = readings.filter(fits);
+      if (chosen.length === 1) return chosen[0];
+    }
+    return readings[usual];
+  }
+  function parseMatrix(text, expected) {
+    const rows = matrixRows(text);
+    if (rows.malformed) return rows;
+    const readings = [false, true].map((decimal) => rows.map((row) => rowCells(row, decimal)));
+    const cells = bestReading(readings, expected, text.includes("[") ? 0 : 1);
+    if (cells.some((row) => row.length === 0)) return malformed("empty_row");
+    if (!rectangular(cells)) return malformed("ragged", cells.map((r) => r.length).join(" / "));
+    const values = cells.map(numbers);
+    return values.find((v) => v.malformed) || parsed(values);
+  }
+
+  function parsePadding(text, expected) {
+    const ndim = expected ? expected.length : 2;
+    const lowered = text.toLowerCase();
+    let groups;
+    if (lowered.includes("[") || lowered.includes("(")) {
+      const rows = matrixRows(lowered);
+      if (rows.malformed) return rows;
+      groups = rows.map((row) => rowCells(row, false));
+      if (groups.length === 1) groups = groups[0].map((cell) => [cell]);
+    } else if (lowered.includes("x") || lowered.includes("*")) {
+      groups = lowered.split(/\s*[x*]\s*/).map((part) => rowCells(part, false));
+    } else {
+      groups = rowCells(lowered, false).map((cell) => [cell]);
+    }
+    if (groups.length === 1) groups = Array(ndim).fill(groups[0]);
+    if (groups.length !== ndim || groups.some((g) => g.length !== 1 && g.length !== 2)) {
+      return malformed("padding_layout", String(groups.reduce((n, g) => n + g.length, 0)));
+    }
+    const values = [];
+    for (const group of groups) {
+      const nums = numbers(group);
+      if (nums.malformed) return nums;
+      values.push(nums.length === 1 ? [nums[0], nums[0]] : nums);
+    }
+    return parsed(values);
+  }
+
+  function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+  function parseChoice(text, expected) {
+    const options = (expected || {}).options || [];
+    const cleaned = stripChars(stripBrackets(text.toLowerCase()), " .:)");
+    for (const option of options) {
+      const names = [option.letter.toLowerCase(), option.code.toLowerCase(), option.code.split("_").join(" "),
+        stripChars((option.text || "").toLowerCase(), " .")];
+      const printed = cleaned.match(new RegExp("^\\(?" + escapeRegExp(names[0]) + "[).:]\\s*(.+)$"));
+      if (names.includes(cleaned) || (printed && stripChars(printed[1], " .") === names[3])) return parsed(option.code);
+    }
+    if ([...cleaned].length === 1 && /\p{L}/u.test(cleaned)) return malformed("unknown_option", text);
+    return malformed("not_an_option", text);
+  }
+
+  const PARSERS = {shape: parseShape, matrix: parseMatrix, padding: parsePadding, choice: parseChoice};
+
+  function parse(kind, text, expected) {
+    if (text === null || text === undefined) return blank();
+    text = String(text);
+    if ([...text].length > MAX_CHARS) return malformed("too_long");
+    text = normalise(text);
+    if (!text) return blank();
+    if (kind !== "choice") text = text.replace(WRAPPER, "$1").trim();
+    return PARSERS[kind](text, expected);
+  }
+
+  // --- grading (quizgen/grading.py) ----------------------------------------------------------------
+  function policyOf(question) {
+    const g = question.grading || {}, t = g.tolerance || {};
+    return {exact: g.exact !== undefined ? g.exact : true, absolute: t.absolute !== undefined ? t.absolute : 0.01,
+      relative: t.relative || 0, partial: g.partial_credit || "proportional"};
+  }
+  function close(policy, got, want) {
+    if (policy.exact) return got === want;
+    return Math.abs(got - want) <= policy.absolute + policy.relative * Math.abs(want) + 1e-12;
+  }
+  function same(got, value, policy) {
+    if (Array.isArray(value)) {
+      return Array.isArray(got) && got.length === value.length && value.every((v, i) => same(got[i], v, policy));
+    }
+    if (typeof value === "string" || typeof got === "string") return got === value;
+    if (Number.isInteger(value) && policy.exact) return got === value;
+    if (policy.exact) return Math.abs(got - value) <= DIAGNOSIS_TOLERANCE;
+    return close(policy, got, value);
+  }
+  function diagnose(got, want, mistakes, policy) {
+    const whole = mistakes.filter((m) => same(got, m.value, policy)).map((m) => m.code);
+    if (whole.length || !Array.isArray(want)) return whole.slice(0, 1);
+    const wrong = want.map((w, d) => d).filter((d) => !same(got[d], want[d], policy));
+    const explained = [];
+    for (const d of wrong) {
+      const codes = mistakes.filter((m) => m.per_dimension && m.value.length === want.length &&
+        !same(m.value[d], want[d], policy) && same(got[d], m.value[d], policy)).map((m) => m.code);
+      if (!codes.length) return [];
+      if (!explained.includes(codes[0])) explained.push(codes[0]);
+    }
+    return explained;
+  }
+  function shapeOf(matrix) { return [matrix.length, matrix.length ? matrix[0].length : 0]; }
+  function partsRight(kind, got, want, policy) {
+    if (kind === "choice") return [got === want ? 1 : 0, 1];
+    if (kind === "matrix") {
+      let right = 0, parts = 0;
+      want.forEach((row, r) => row.forEach((w, c) => { parts++; if (close(policy, got[r][c], w)) right++; }));
+      return [right, parts];
+    }
+    if (kind === "padding") return [want.filter((w, d) => got[d][0] === w[0] && got[d][1] === w[1]).length, want.length];
+    return [want.filter((w, d) => got[d] === w).length, want.length];
+  }
+  function mark(question, text) {
+    const answer = question.answer, kind = answer.kind;
+    const result = parse(kind, text, kind === "choice" ? answer : answer.value);
+    if (result.blank) return {status: "blank", credit: 0, mistakes: []};
+    if (result.malformed) return {status: "malformed", credit: 0, mistakes: [], problem: result};
+    const policy = policyOf(question), got = result.value, mistakes = question.mistakes || [];
+    if (kind === "matrix") {
+      const gs = shapeOf(got), ws = shapeOf(answer.value);
+      if (gs[0] !== ws[0] || gs[1] !== ws[1]) {
+        const shapeMistakes = mistakes.filter((m) => m.of === "shape");
+        return {status: "wrong", credit: 0, value: got, wrongShape: gs, mistakes:
+          diagnose(gs, ws, shapeMistakes, {exact: true, absolute: 0.01, relative: 0, partial: "proportional"})};
+      }
+    }
+    const [right, parts] = partsRight(kind, got, answer.value, policy);
+    const allRight = right === parts;
+    const credit = allRight ? 1 : (policy.partial === "proportional" ? right / parts : 0);
+    const status = allRight ? "correct" : (credit > 0 ? "partial" : "wrong");
+    const answerMistakes = mistakes.filter((m) => m.of === undefined || m.of === null);
+    return {status, credit, partsRight: right, parts, value: got,
+      mistakes: allRight ? [] : diagnose(got, answer.value, answerMistakes, policy)};
+  }
+
+  // --- the page ------------------------------------------------------------------------------------
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
+  }
+  function explain(question, verdict, w) {
+    const lines = [];
+    let line = w.verdicts[verdict.status];
+    if (verdict.status === "partial") {
+      line += " (" + fill(w.parts_right, {right: verdict.partsRight, total: verdict.parts, parts: w.part_names[question.answer.kind]}) + ")";
+    } else if (verdict.wrongShape) {
+      line += ": " + fill(w.wrong_shape, {got: verdict.wrongShape.join("\u00d7"), want: shapeOf(question.answer.value).join("\u00d7")});
+    } else if (verdict.status === "malformed") {
+      line += ": " + fill(w.problems[verdict.problem.problem] || verdict.problem.problem, {token: verdict.problem.token}) +
+        ". " + w.expected_format + ": " + question.expected;
+    }
+    lines.push(line);
+    if (verdict.mistakes.length) lines.push(w.diagnosis + ": " + verdict.mistakes.map((c) => w.mistakes[c]).join("; "));
+    return lines;
+  }
+  function attach(document) {
+    const data = JSON.parse(document.getElementById("quizgen-key").textContent);
+    for (const form of document.querySelectorAll("form.practice")) {
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const question = data.questions[Number(form.dataset.index)];
+        const field = form.querySelector("[name=answer]:checked") || form.querySelector("textarea[name=answer], input[type=text][name=answer]");
+        const verdict = mark(question, field && field.value);
+        const result = form.querySelector(".result");
+        result.replaceChildren();
+        result.className = "result verdict-" + verdict.status;
+        for (const text of explain(question, verdict, data.words)) {
+          const p = document.createElement("p");
+          p.textContent = text;   // student text is shown as text, never as markup
+          result.appendChild(p);
+        }
+        result.hidden = false;
+        const solution = form.parentElement.querySelector(".solution");
+        if (solution && verdict.status !== "blank") solution.hidden = false;
+      });
+      const textarea = form.querySelector("textarea");
+      if (textarea) {   // Ctrl+Enter checks, Enter alone starts a new matrix row
+        textarea.addEventListener("keydown", (event) => {
+          if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); form.requestSubmit(); }
+        });
+      }
+    }
+  }
+
+  const api = {parse, mark, number};
+  if (typeof module !== "undefined" && module.exports) module.exports = api;
+  else {
+    root.quizgen = api;
+    if (root.document) {
+      if (root.document.readyState === "loading") root.document.addEventListener("DOMContentLoaded", () => attach(root.document));
+      else attach(root.document);
+    }
+  }
+})(typeof window !== "undefined" ? window : globalThis);

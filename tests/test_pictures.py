@@ -1,0 +1,90 @@
+"""Pictures of the sliding kernel: the window positions against torch's unfold, the drawn grids, and that a
+problem set's picture never gives the answer away."""
+import itertools
+import xml.etree.ElementTree as ET
+
+import torch
+
+from quizgen import pictures
+from quizgen.render import Renderer
+
+SVG = "{http://www.w3.org/2000/svg}"
+CONFIGS = [dict(input_shape=[h, w], kernel_shape=[kh, kw], stride=[sh, sw], padding=[ph, pw], dilation=[dh, dw])
+           for h, w, kh, kw, sh, sw, ph, pw, dh, dw in itertools.product(
+               (3, 6), (4, 7), (1, 2, 3), (2,), (1, 2), (1, 3), (0, 1), (0, 2), (1, 2), (1,))]
+
+
+def padded_size(params):
+    return [n + 2 * p for n, p in zip(params["input_shape"], params["padding"])]
+
+
+def test_window_positions_are_torchs_unfold_patches():
+    checked = 0
+    for params in CONFIGS:
+        spec = pictures.spec_of(params)
+        if spec is None:      # torch rejects it: nothing to draw (kernel larger than the padded input)
+            continue
+        hp, wp = padded_size(params)
+        index = torch.arange(hp * wp, dtype=torch.float64).reshape(1, 1, hp, wp)
+        patches = torch.nn.functional.unfold(index, params["kernel_shape"], dilation=params["dilation"],
+                                             stride=params["stride"])[0].T.long().tolist()
+        frames = pictures.frames(spec)
+        assert len(frames) == spec.output_shape[0] * spec.output_shape[1] == len(patches), params
+        assert [[i * wp + j for i, j in f.cells] for f in frames] == patches, params
+        checked += 1
+    assert checked > 300
+
+
+def drawn(svg: str):
+    root = ET.fromstring(svg)
+    rects = root.iter(f"{SVG}rect")
+    return root, [r.get("class") for r in rects]
+
+
+def record(**params):
+    return {"type": "output_size", "picture": True, "params": {"stride": [1, 1], "padding": [0, 0],
+                                                                "dilation": [1, 1], **params}}
+
+
+def test_a_key_picture_draws_padding_input_kernel_output_and_one_frame_per_position():
+    question = record(input_shape=[5, 7], kernel_shape=[3, 3], stride=[2, 2], padding=[1, 1])
+    root, classes = drawn(Renderer().svg(question, "en", key=True))
+    hp, wp = 7, 9
+    assert classes.count("cell") + classes.count("pad") == hp * wp + 0
+    assert classes.count("pad") == hp * wp - 5 * 7
+    assert classes.count("k") == 9 and classes.count("o") == 3 * 4
+    frames = [g for g in root.iter(f"{SVG}g") if g.get("class") == "frame"]
+    assert len(frames) == 3 * 4
+    assert all(sum(r.get("class") == "win" for r in g.iter(f"{SVG}rect")) == 9 for g in frames)
+    assert all(g.find(f"{SVG}animate").get("repeatCount") == "indefinite" for g in frames)
+
+
+def test_long_animations_show_the_first_positions_and_say_how_many_there_are():
+    question = record(input_shape=[20, 20], kernel_shape=[3, 3])
+    root, _ = drawn(Renderer().svg(question, "en", key=True))
+    frames = [g for g in root.iter(f"{SVG}g") if g.get("class") == "frame"]
+    assert len(frames) == pictures.MAX_FRAMES
+    assert "324" in "".join(root.itertext())
+
+
+def test_rectangular_inputs_are_drawn_to_scale():
+    layout = pictures.picture({"input_shape": [4, 12], "kernel_shape": [3, 3], "stride": [1, 1], "padding": [0, 0],
+                               "dilation": [1, 1]})
+    assert layout.input.width / layout.input.height == 12 / 4
+
+
+def test_a_problem_set_picture_shows_no_output_and_no_padding_to_find():
+    size = record(input_shape=[6, 6], kernel_shape=[3, 3], padding=[1, 1])
+    _, classes = drawn(Renderer().svg(size, "en", key=False))
+    assert "o" not in classes and "win" not in classes and classes.count("pad") == 8 * 8 - 36
+    same = {**size, "type": "same_padding", "params": {**size["params"], "padding": "same"}}
+    _, classes = drawn(Renderer().svg(same, "en", key=False))
+    assert "pad" not in classes and "o" not in classes
+
+
+def test_no_picture_unless_the_bank_asks_and_none_for_configurations_torch_rejects():
+    question = record(input_shape=[6, 6], kernel_shape=[3, 3])
+    assert Renderer().svg({**question, "picture": False}, "en", key=False) == ""
+    rejected = record(input_shape=[2, 2], kernel_shape=[3, 3])
+    assert Renderer().svg(rejected, "en", key=True) == ""
+    assert Renderer().svg({**question, "type": "validity"}, "en", key=True) == ""
