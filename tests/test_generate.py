@@ -132,7 +132,7 @@ def test_html_escapes_what_it_renders(tmp_path):
     assert run_cli("generate", SEED_BANK, "--lang", "en", "--templates", tmp_path / "mine", "--format", "html",
                    "--out", tmp_path / "out").returncode == 0
     page = (tmp_path / "out/v1/problems.html").read_text()
-    assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
 
 
 def test_a_formula_torch_disagreement_stops_the_run_and_writes_nothing(tmp_path, monkeypatch):
