@@ -4,6 +4,7 @@ Student-facing words live in templates/<lang>/ only; users override any template
 """
 from __future__ import annotations
 
+import base64
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -50,6 +51,7 @@ class Renderer:
         self.env.filters["exact"] = exact_text
         self.env.filters["typed_forms"] = typed_forms
         self.env.filters["equation_src"] = equation_src
+        self.env.filters["b64"] = lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii")
         self.env.globals["svg"] = self.svg
         self.env.globals["asset"] = self.asset
         self._words: dict[str, object] = {}

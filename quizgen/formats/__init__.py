@@ -55,5 +55,19 @@ def picture_name(question, key: bool) -> str:
     return f"pictures/{question.number:02d}-{question.id}{'' if key else '-problem'}.svg"
 
 
+def lms_pictures(slots, renderer, language) -> dict:
+    """{(slot number, variant number, key?): (file name, SVG)} for every variant that has a picture: in the
+    general feedback (key) always, in the question text where the bank asks (picture: true)."""
+    found = {}
+    for slot in slots:
+        for n, (_, item) in enumerate(slot.variants, 1):
+            for key in (False, True):
+                svg = renderer.svg(item.question, language, key)
+                if svg:
+                    name = f"{slot.number:02d}-{slot.id}-{n}{'' if key else '-problem'}.svg"
+                    found[(slot.number, n, key)] = (name, str(svg))
+    return found
+
+
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")

@@ -7,7 +7,7 @@ import hashlib
 
 from .. import lms
 from ..output import zip_bytes
-from . import Format, register
+from . import Format, lms_pictures, register
 
 TINY = 1e-4   # Canvas rounds typed numbers to 4 decimal places
 
@@ -24,11 +24,14 @@ class Canvas(Format):
     def files(self, quizset, renderer):
         words = renderer.words(quizset.language)
         ident = "quizgen_" + hashlib.sha256(f"{quizset.title}|{quizset.seed}".encode()).hexdigest()[:12]
-        context = dict(set=quizset, slots=lms.slots(quizset), w=words, ident=ident,
+        slots = lms.slots(quizset)
+        pictures = lms_pictures(slots, renderer, quizset.language)
+        context = dict(set=quizset, slots=slots, w=words, ident=ident, pictures=pictures,
                        points=sum(q.points for q in quizset.versions[0].questions))
         texts = {"imsmanifest.xml": renderer.render("canvas/imsmanifest.xml.j2", **context),
                  f"{ident}/{ident}.xml": renderer.render("canvas/assessment.xml.j2", **context),
-                 f"{ident}/assessment_meta.xml": renderer.render("canvas/assessment_meta.xml.j2", **context)}
+                 f"{ident}/assessment_meta.xml": renderer.render("canvas/assessment_meta.xml.j2", **context),
+                 **{f"{ident}/pictures/{name}": svg for name, svg in pictures.values()}}
         return {"canvas.zip": zip_bytes({name: text.encode("utf-8") for name, text in texts.items()})}
 
     def warnings(self, quizset):

@@ -8,7 +8,7 @@ import re
 
 from .. import lms
 from ..output import zip_bytes
-from . import Format, register
+from . import Format, lms_pictures, register
 
 
 @register
@@ -19,12 +19,15 @@ class Qti21(Format):
         words = renderer.words(quizset.language)
         test_id = "quizgen_" + hashlib.sha256(f"{quizset.title}|{quizset.seed}".encode()).hexdigest()[:12]
         slots = lms.slots(quizset)
-        items = [(slot, f"q{slot.number:02d}_{_safe(slot.id)}_{n}", version, item)
+        pictures = lms_pictures(slots, renderer, quizset.language)
+        items = [(slot, f"q{slot.number:02d}_{_safe(slot.id)}_{n}", version, item,
+                  {key: pictures.get((slot.number, n, key)) for key in (False, True)})
                  for slot in slots for n, (version, item) in enumerate(slot.variants, 1)]
         files = {f"items/{ident}.xml": renderer.render("qti21/item.xml.j2", item=item, ident=ident, w=words,
                                                        title=f"{slot.number:02d} {slot.id} {version}",
-                                                       lang=quizset.language)
-                 for slot, ident, version, item in items}
+                                                       lang=quizset.language, pictures=own)
+                 for slot, ident, version, item, own in items}
+        files.update({f"pictures/{name}": svg for name, svg in pictures.values()})
         context = dict(set=quizset, slots=slots, items=items, test_id=test_id, lang=quizset.language)
         files["test.xml"] = renderer.render("qti21/test.xml.j2", **context)
         files["imsmanifest.xml"] = renderer.render("qti21/imsmanifest.xml.j2", **context)
