@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:   # `quizgen schema | head`: the reader left; nothing more to say
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+        return 0
     except Exception as error:  # a bug of ours: one line for the user, the traceback on request
         if os.environ.get("QUIZGEN_DEBUG"):
             raise

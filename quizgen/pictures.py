@@ -5,12 +5,15 @@ layout (pixels) over a question record's parameters; the SVG itself is written b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from . import arithmetic as ar
 from .errors import InvalidConfiguration
 
 MAX_FRAMES = 48           # an animation longer than this shows the first positions (the caption says so)
 MAX_CELL, MIN_CELL = 30, 5
+MIN_VALUE_CELL, MAX_VALUE_CELL = 18, 56   # numbers are written in cells at least this big, and grow up to
+DIGIT_WIDTH = 7                           # pixels per character of the 12px value font
 PANEL_WIDTH = 360         # the input panel's width at most, in pixels
 GAP = 28
 LABEL_ROOM = 190          # a panel is at least as wide as its title ("Input 24×24 (grey: zero padding)")
@@ -95,36 +98,41 @@ def frames(spec: ar.ConvSpec, image=None, kernel=None, limit: int | None = None)
 
 def picture(params: dict, with_output: bool = True, padded: bool = True) -> Picture | None:
     """The layout of a question's convolution; None when torch rejects it (nothing to draw).
-    ``padded=False`` draws the bare input (when the padding is what the student must find)."""
+    ``padded=False`` draws the bare input (when the padding is what the student must find). Every grid
+    shares one cell size, so the input, kernel and output are to scale; values are shown where they fit."""
     spec = spec_of(params)
     if spec is None:
         return None
     dh, dw = spec.dims
-    image, kernel = params.get("image"), params.get("kernel")
+    image, kernel = exact(params.get("image")), exact(params.get("kernel"))
     pads = ((dh.pad_left, dh.pad_right), (dw.pad_left, dw.pad_right)) if padded else ((0, 0), (0, 0))
-    rows = dh.size + sum(pads[0])
-    cols = dw.size + sum(pads[1])
-    cell = max(MIN_CELL, min(MAX_CELL, PANEL_WIDTH // max(rows, cols)))
-    shown = ar.pad_matrix(image, spec) if image is not None and padded else image
-    top = 24                                  # room for the panel titles
-    grid_in = Grid(MARGIN, top, rows, cols, cell, shown if cell >= 18 else None, pads)
-    kcell = max(cell, 18) if kernel is not None else cell
-    grid_k = Grid(grid_in.x + max(grid_in.width, LABEL_ROOM) + GAP, top, dh.kernel, dw.kernel, kcell,
-                  kernel if kcell >= 18 else None)
+    rows, cols = dh.size + sum(pads[0]), dw.size + sum(pads[1])
     oh, ow = spec.output_shape
-    values = _output_values(image, kernel, spec) if with_output else None
-    grid_out = Grid(grid_k.x + max(grid_k.width, LABEL_ROOM) + GAP, top, oh, ow, cell if not values else max(cell, 18),
-                    values if values and cell >= 18 else None)
+    shown = ar.pad_matrix(image, spec) if image is not None and padded else image
+    values = ar.correlate2d(image, kernel, spec) if with_output and image is not None and kernel is not None else None
+    cell = max(MIN_CELL, min(MAX_CELL, PANEL_WIDTH // max(rows, cols)))
+    widest = max((len(ar.format_number(v)) for m in (shown, kernel, values) if m for row in m for v in row),
+                 default=0)
+    if widest and cell >= MIN_VALUE_CELL:     # grow the cells to fit the widest number, up to a limit
+        cell = min(max(cell, widest * DIGIT_WIDTH + 8), MAX_VALUE_CELL)
+    show_values = bool(widest) and cell >= MIN_VALUE_CELL and widest * DIGIT_WIDTH + 4 <= cell
+    top = 24                                  # room for the panel titles
+    grid_in = Grid(MARGIN, top, rows, cols, cell, shown if show_values else None, pads)
+    grid_k = Grid(grid_in.x + max(grid_in.width, LABEL_ROOM) + GAP, top, dh.kernel, dw.kernel, cell,
+                  kernel if show_values else None)
+    grid_out = Grid(grid_k.x + max(grid_k.width, LABEL_ROOM) + GAP, top, oh, ow, cell,
+                    values if show_values else None)
     shown_frames = frames(spec, image, kernel, MAX_FRAMES) if with_output and padded else []
     longest = max((len(f.sum_text) for f in shown_frames), default=0)
-    width = max((grid_out.x + max(grid_out.width, LABEL_ROOM)) if with_output else grid_k.x + max(grid_k.width, LABEL_ROOM),
-                longest * TEXT_WIDTH) + MARGIN
+    last = grid_out if with_output else grid_k
+    width = max(last.x + max(last.width, LABEL_ROOM), longest * TEXT_WIDTH) + MARGIN
     height = top + max(grid_in.height, grid_k.height, grid_out.height if with_output else 0) + 44
     return Picture(width, height, grid_in, grid_k, grid_out, shown_frames, oh * ow, spec,
                    (dh.dilation, dw.dilation))
 
 
-def _output_values(image, kernel, spec):
-    if image is None or kernel is None:
+def exact(matrix):
+    """A matrix of the record (floats of exact decimals) as exact numbers, so sums are not float noise."""
+    if matrix is None:
         return None
-    return ar.correlate2d(image, kernel, spec)
+    return [[Fraction(repr(v)) if isinstance(v, float) else v for v in row] for row in matrix]

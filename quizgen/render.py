@@ -90,7 +90,9 @@ class Renderer:
         mode = questions.get(q["type"]).picture
         if mode is None or not (key or q.get("picture")):
             return Markup("")
-        layout = pictures.picture(q["params"], with_output=key, padded=key or mode == "padded")
+        # A problem set never draws a padding to work out: the answer (same_padding) or a step ('same').
+        padded = key or (mode == "padded" and not isinstance(q["params"]["padding"], str))
+        layout = pictures.picture(q["params"], with_output=key, padded=padded)
         if layout is None:
             return Markup("")
         return Markup(self.render("svg/convolution.svg.j2", p=layout, w=self.words(lang), with_output=key,

@@ -145,7 +145,7 @@ def pixels(png: bytes):
 
 def test_screenshots_of_a_picture_and_an_animation_frame_are_not_blank(page, pages):
     page.goto((pages / "en/v1/problems.html").as_uri())
-    picture = page.locator("#q3 > svg")
+    picture = page.locator("#q3 > figure.picture svg")
     shot = pixels(picture.screenshot())
     assert len(set(shot)) > 3 and sum(1 for p in shot if max(p) < 120) > 50    # grid lines and labels drawn
     check(page, 3, "1x1")

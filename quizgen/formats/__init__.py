@@ -52,7 +52,8 @@ class PerVersionTemplates(Format):
 
 
 def picture_name(question, key: bool) -> str:
-    return f"pictures/{question.number:02d}-{question.id}{'' if key else '-problem'}.svg"
+    """Problem pictures and key pictures in separate folders: copying out a problem set leaks no answer."""
+    return f"{'key-pictures' if key else 'pictures'}/{question.number:02d}-{question.id}.svg"
 
 
 def lms_pictures(slots, renderer, language) -> dict:
