@@ -88,3 +88,28 @@ def test_no_picture_unless_the_bank_asks_and_none_for_configurations_torch_rejec
     rejected = record(input_shape=[2, 2], kernel_shape=[3, 3])
     assert Renderer().svg(rejected, "en", key=True) == ""
     assert Renderer().svg({**question, "type": "validity"}, "en", key=True) == ""
+
+
+def test_values_are_exact_and_fit_their_cells():
+    question = {"type": "conv_values", "picture": True, "params": {
+        "input_shape": [2, 3], "kernel_shape": [1, 2], "stride": [1, 1], "padding": [0, 0], "dilation": [1, 1],
+        "image": [[0.1, 0.2, -1.6366], [1, 2, 3]], "kernel": [[1, 1]]}}
+    root, _ = drawn(Renderer().svg(question, "en", key=True))
+    texts = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "v"]
+    assert "0.3" in texts and "-1.4366" in texts                 # 0.1 + 0.2, not 0.30000000000000004
+    cell = int(next(r for r in root.iter(f"{SVG}rect") if r.get("class") == "cell").get("width"))
+    assert cell >= len("-1.6366") * pictures.DIGIT_WIDTH
+
+
+def test_a_worked_out_same_padding_is_not_drawn_in_a_problem_set():
+    question = {"type": "conv_values", "picture": True, "params": {
+        "input_shape": [4, 4], "kernel_shape": [3, 3], "stride": [1, 1], "padding": "same", "dilation": [1, 1],
+        "image": [[1] * 4] * 4, "kernel": [[1] * 3] * 3}}
+    _, problem = drawn(Renderer().svg(question, "en", key=False))
+    _, key = drawn(Renderer().svg(question, "en", key=True))
+    assert "pad" not in problem and key.count("pad") == 6 * 6 - 16
+
+
+def test_large_grids_stay_small_files():
+    question = record(input_shape=[128, 128], kernel_shape=[3, 3], padding=[1, 1])
+    assert len(Renderer().svg(question, "en", key=True)) < 100_000

@@ -68,3 +68,9 @@ def test_commands_without_tensors_never_import_torch(argv):
     code = ("import sys\nfrom quizgen.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
             "assert 'torch' not in sys.modules, 'torch was imported'\n" % argv)
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_a_reader_that_stops_early_is_not_an_error():
+    result = subprocess.run(f"{sys.executable} -m quizgen schema bank | head -1", shell=True, capture_output=True,
+                            text=True)
+    assert result.stdout == "{\n" and "error" not in result.stderr
