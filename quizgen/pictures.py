@@ -52,6 +52,39 @@ class Grid:
         (top, bottom), (left, right) = self.padding
         return r < top or r >= self.rows - bottom or c < left or c >= self.cols - right
 
+    # What the template draws: a few elements per grid, not one per cell (a 128×128 input stays small and
+    # fast to write).
+    @property
+    def lines(self) -> str:
+        """Every grid line as one SVG path."""
+        rows = "".join(f"M{self.x} {self.y + r * self.cell}h{self.width}" for r in range(self.rows + 1))
+        cols = "".join(f"M{self.x + c * self.cell} {self.y}v{self.height}" for c in range(self.cols + 1))
+        return rows + cols
+
+    @property
+    def padding_bands(self) -> list[tuple]:
+        """(x, y, width, height) of the padding's top, bottom, left and right bands."""
+        (top, bottom), (left, right) = self.padding
+        c, inner = self.cell, self.rows - top - bottom
+        bands = [(self.x, self.y, self.width, top * c), (self.x, self.y + (self.rows - bottom) * c, self.width, bottom * c),
+                 (self.x, self.y + top * c, left * c, inner * c),
+                 (self.x + (self.cols - right) * c, self.y + top * c, right * c, inner * c)]
+        return [band for band in bands if band[2] and band[3]]
+
+    @property
+    def labels(self) -> list[tuple]:
+        """(x, y, value) at the centre of every cell, when values are shown."""
+        if not self.values:
+            return []
+        half = self.cell / 2
+        return [(self.x + c * self.cell + half, self.y + r * self.cell + half, v)
+                for r, row in enumerate(self.values) for c, v in enumerate(row)]
+
+    def squares(self, cells) -> str:
+        """The outline of some cells as one SVG path."""
+        c = self.cell
+        return "".join(f"M{self.x + j * c} {self.y + i * c}h{c}v{c}h-{c}z" for i, j in cells)
+
 
 @dataclass(frozen=True)
 class Picture:

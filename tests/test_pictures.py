@@ -37,8 +37,7 @@ def test_window_positions_are_torchs_unfold_patches():
 
 def drawn(svg: str):
     root = ET.fromstring(svg)
-    rects = root.iter(f"{SVG}rect")
-    return root, [r.get("class") for r in rects]
+    return root, [e.get("class") for e in root.iter() if e.get("class")]
 
 
 def record(**params):
@@ -47,16 +46,20 @@ def record(**params):
 
 
 def test_a_key_picture_draws_padding_input_kernel_output_and_one_frame_per_position():
-    question = record(input_shape=[5, 7], kernel_shape=[3, 3], stride=[2, 2], padding=[1, 1])
-    root, classes = drawn(Renderer().svg(question, "en", key=True))
-    hp, wp = 7, 9
-    assert classes.count("cell") + classes.count("pad") == hp * wp + 0
-    assert classes.count("pad") == hp * wp - 5 * 7
-    assert classes.count("k") == 9 and classes.count("o") == 3 * 4
+    params = record(input_shape=[5, 7], kernel_shape=[3, 3], stride=[2, 2], padding=[1, 1])["params"]
+    layout = pictures.picture(params)
+    assert (layout.input.rows, layout.input.cols) == (7, 9)
+    padding = [(r, c) for r in range(7) for c in range(9) if layout.input.is_padding(r, c)]
+    assert len(padding) == 7 * 9 - 5 * 7
+    assert (layout.kernel.rows, layout.kernel.cols, layout.output.rows, layout.output.cols) == (3, 3, 3, 4)
+    root, classes = drawn(Renderer().svg(record(**params), "en", key=True))
+    assert classes.count("pad") == 4                              # top, bottom, left and right bands
     frames = [g for g in root.iter(f"{SVG}g") if g.get("class") == "frame"]
     assert len(frames) == 3 * 4
-    assert all(sum(r.get("class") == "win" for r in g.iter(f"{SVG}rect")) == 9 for g in frames)
-    assert all(g.find(f"{SVG}animate").get("repeatCount") == "indefinite" for g in frames)
+    for frame in frames:
+        window = next(p for p in frame.iter(f"{SVG}path") if p.get("class") == "win")
+        assert window.get("d").count("z") == 9                    # one square per kernel cell
+        assert frame.find(f"{SVG}animate").get("repeatCount") == "indefinite"
 
 
 def test_long_animations_show_the_first_positions_and_say_how_many_there_are():
@@ -76,7 +79,7 @@ def test_rectangular_inputs_are_drawn_to_scale():
 def test_a_problem_set_picture_shows_no_output_and_no_padding_to_find():
     size = record(input_shape=[6, 6], kernel_shape=[3, 3], padding=[1, 1])
     _, classes = drawn(Renderer().svg(size, "en", key=False))
-    assert "o" not in classes and "win" not in classes and classes.count("pad") == 8 * 8 - 36
+    assert "o" not in classes and "win" not in classes and classes.count("pad") == 4
     same = {**size, "type": "same_padding", "params": {**size["params"], "padding": "same"}}
     _, classes = drawn(Renderer().svg(same, "en", key=False))
     assert "pad" not in classes and "o" not in classes
@@ -97,8 +100,7 @@ def test_values_are_exact_and_fit_their_cells():
     root, _ = drawn(Renderer().svg(question, "en", key=True))
     texts = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "v"]
     assert "0.3" in texts and "-1.4366" in texts                 # 0.1 + 0.2, not 0.30000000000000004
-    cell = int(next(r for r in root.iter(f"{SVG}rect") if r.get("class") == "cell").get("width"))
-    assert cell >= len("-1.6366") * pictures.DIGIT_WIDTH
+    assert pictures.picture(question["params"]).input.cell >= len("-1.6366") * pictures.DIGIT_WIDTH
 
 
 def test_a_worked_out_same_padding_is_not_drawn_in_a_problem_set():
@@ -107,7 +109,7 @@ def test_a_worked_out_same_padding_is_not_drawn_in_a_problem_set():
         "image": [[1] * 4] * 4, "kernel": [[1] * 3] * 3}}
     _, problem = drawn(Renderer().svg(question, "en", key=False))
     _, key = drawn(Renderer().svg(question, "en", key=True))
-    assert "pad" not in problem and key.count("pad") == 6 * 6 - 16
+    assert "pad" not in problem and key.count("pad") == 4
 
 
 def test_large_grids_stay_small_files():
