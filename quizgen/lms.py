@@ -5,6 +5,7 @@ write these down. Pure: no I/O, no language (mistakes are codes; templates give 
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from .grading import DIAGNOSIS_TOLERANCE
@@ -161,3 +162,8 @@ def warnings(quizset) -> list[str]:
                     and item_of(q).style != "choice"})
     return [f"{', '.join(fewer)}: multiple choice needs the answer and at least {MIN_CHOICES - 1} known wrong "
             "answers; asked with blanks instead"] if fewer else []
+
+
+def package_id(quizset) -> str:
+    """A stable identifier for an export package: the same bank title and seed give the same one."""
+    return "quizgen_" + hashlib.sha256(f"{quizset.title}|{quizset.seed}".encode()).hexdigest()[:12]

@@ -38,22 +38,13 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         )
-        self.env.filters["matrix"] = matrix_lines
-        self.env.filters["num"] = format_number
-        self.env.filters["md_code"] = markdown_code
-        self.env.filters["md_text"] = markdown_text
-        self.env.filters["code_spans"] = html_code_spans
-        self.env.filters["cloze"] = cloze_text
-        self.env.filters["category"] = category_name
-        self.env.filters["gift"] = gift_text
-        self.env.filters["notations"] = notations
-        self.env.filters["decimal"] = decimal_text
-        self.env.filters["exact"] = exact_text
-        self.env.filters["typed_forms"] = typed_forms
-        self.env.filters["equation_src"] = equation_src
-        self.env.filters["b64"] = lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii")
-        self.env.globals["svg"] = self.svg
-        self.env.globals["asset"] = self.asset
+        self.env.filters.update(
+            matrix=matrix_lines, num=format_number, exact=exact_text, decimal=decimal_text,   # numbers
+            md_code=markdown_code, md_text=markdown_text, code_spans=html_code_spans,       # Markdown, HTML
+            cloze=cloze_text, category=category_name, gift=gift_text, notations=notations,  # Moodle, GIFT
+            typed_forms=typed_forms, equation_src=equation_src,                           # Canvas
+            b64=lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii"))
+        self.env.globals.update(svg=self.svg, asset=self.asset)
         self._words: dict[str, object] = {}
 
     def template(self, name: str) -> jinja2.Template:

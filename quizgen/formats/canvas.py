@@ -3,8 +3,6 @@ and New Quizzes through the classic import): imsmanifest.xml, <id>/<id>.xml (the
 <id>/assessment_meta.xml. Each slot is a question group that picks 1 of its versions. One number is a
 numerical_question (exact answer with margin), choices a multiple_choice_question with feedback per answer,
 several numbers a fill_in_multiple_blanks_question. TeX becomes Canvas equation images."""
-import hashlib
-
 from .. import lms
 from ..output import zip_bytes
 from . import Format, lms_pictures, register
@@ -23,7 +21,7 @@ class Canvas(Format):
 
     def files(self, quizset, renderer):
         words = renderer.words(quizset.language)
-        ident = "quizgen_" + hashlib.sha256(f"{quizset.title}|{quizset.seed}".encode()).hexdigest()[:12]
+        ident = lms.package_id(quizset)
         slots = lms.slots(quizset)
         pictures = lms_pictures(slots, renderer, quizset.language)
         context = dict(set=quizset, slots=slots, w=words, ident=ident, pictures=pictures,

@@ -3,7 +3,6 @@ slot that selects 1 of its versions) and items/<item>.xml (one assessmentItem pe
 Inspera and other QTI 2.1 players. Numbers are textEntryInteractions scored with `equal` (toleranceMode
 absolute, or exact for integer data), per blank or all or nothing as the bank says; choices a
 choiceInteraction; the worked solution and each diagnosed mistake are modalFeedback."""
-import hashlib
 import re
 
 from .. import lms
@@ -17,7 +16,7 @@ class Qti21(Format):
 
     def files(self, quizset, renderer):
         words = renderer.words(quizset.language)
-        test_id = "quizgen_" + hashlib.sha256(f"{quizset.title}|{quizset.seed}".encode()).hexdigest()[:12]
+        test_id = lms.package_id(quizset)
         slots = lms.slots(quizset)
         pictures = lms_pictures(slots, renderer, quizset.language)
         items = [(slot, f"q{slot.number:02d}_{_safe(slot.id)}_{n}", version, item,
