@@ -44,6 +44,9 @@ class Malformed:
 
 
 BLANK = Blank()
+# Every Malformed.problem code (templates/<lang>/words.j2 words each one)
+PROBLEMS = ("not_a_number", "dimensions", "missing_size", "ragged", "empty_row", "unbalanced", "padding_layout",
+            "unknown_option", "not_an_option", "too_long")
 
 
 def parse(kind: str, text, expected=None):
@@ -112,7 +115,7 @@ def parse_shape(text: str, expected=None):
     elif "," in inner and len(re.split(r"\s*,\s*", inner)) == ndim:
         parts = re.split(r"\s*,\s*", inner)       # 3,3 and 3, 3: the comma separates sizes
     else:
-        parts = inner.split()                       # 3 3, and 2,5 alone: a decimal comma
+        parts = inner.split()                       # 3 3 (and 2,5 3: the comma is part of a number)
     parts = [p.strip() for p in parts]
     if "" in parts and len(parts) > 1:
         return Malformed("missing_size")      # 3x4x, x3x4, 3xx4: a separator with no size on one side

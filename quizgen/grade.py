@@ -70,7 +70,7 @@ class GradeRun:
 
     @property
     def question_ids(self) -> list[str]:
-        return [q["id"] for q in self.key["versions"][0]["questions"]]
+        return question_ids(self.key)
 
     def summary(self) -> dict:
         markings = [item.marking for s in self.students for item in s.items]
@@ -90,6 +90,11 @@ class GradeRun:
             "ignored_columns": self.source.ignored_columns,
             "missing_questions": self.source.missing_questions,
         }
+
+
+def question_ids(key: dict) -> list[str]:
+    """The bank's question ids, in order (every version has the same)."""
+    return [q["id"] for q in key["versions"][0]["questions"]]
 
 
 def load_key(path: str) -> dict:
@@ -113,16 +118,16 @@ def load_key(path: str) -> dict:
     # 100,000 versions would take minutes).
     first = {**key, "versions": key.get("versions", [])[:1]} if isinstance(key, dict) else key
     error = next(iter(Draft202012Validator(OUTPUT_SCHEMA).iter_errors(first)), None)
-    if error is None and not key["versions"]:
-        raise QuizgenError("the key has no versions", file=path)
-    for index, version in enumerate(key["versions"][1:] if error is None else [], 1):
-        missing = _missing_fields(version)
-        if missing:
-            raise QuizgenError(f"not a quizgen key (quizgen-quizset/1): at versions/{index}: {missing}", file=path)
     if error is not None:
         where = "/".join(map(str, error.absolute_path)) or "top level"
         raise QuizgenError(f"not a quizgen key (quizgen-quizset/1): at {where}: {error.message[:200]}",
                            file=path)
+    if not key["versions"]:
+        raise QuizgenError("the key has no versions", file=path)
+    for index, version in enumerate(key["versions"][1:], 1):
+        missing = _missing_fields(version)
+        if missing:
+            raise QuizgenError(f"not a quizgen key (quizgen-quizset/1): at versions/{index}: {missing}", file=path)
     return key
 
 
@@ -163,7 +168,7 @@ def grade(submissions_path: str, renderer, *, key_path: str | None = None, bank_
           language: str | None = None) -> GradeRun:
     if key_path:
         key = load_key(key_path)
-        source = read_submissions(submissions_path, [q["id"] for q in key["versions"][0]["questions"]])
+        source = read_submissions(submissions_path, question_ids(key))
     else:
         bank = load_bank(bank_path)
         source = read_submissions(submissions_path, [q.id for q in bank.questions])

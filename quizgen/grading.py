@@ -97,9 +97,16 @@ def _same(got, value, policy: Policy) -> bool:
         return got == value
     if float(value).is_integer() and policy.exact:
         return Fraction(got) == Fraction(value)
+    return abs(float(got) - float(value)) <= diagnosis_margin(value, policy) + 1e-12
+
+
+def diagnosis_margin(value, policy: Policy) -> float:
+    """How near a typed number must be to a known wrong value to count as that mistake: exactly for an
+    integer of integer data; to DIAGNOSIS_TOLERANCE for a non-integer one there (2.67 for 8/3); within
+    the bank's tolerance for decimal data. The LMS exports give the same margin to a mistake's answer."""
     if policy.exact:
-        return abs(float(got) - float(value)) <= DIAGNOSIS_TOLERANCE
-    return policy.close(got, value)
+        return 0.0 if float(value).is_integer() else DIAGNOSIS_TOLERANCE
+    return policy.absolute + policy.relative * abs(float(value))
 
 
 def diagnose(got, want, mistakes: list[dict], policy: Policy) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from .grading import DIAGNOSIS_TOLERANCE
+from .grading import Policy, diagnosis_margin
 from .record import answer_text
 
 
@@ -16,11 +16,10 @@ MIN_CHOICES = 3   # fewer options give the answer away (or, in Moodle, are refus
 
 
 @dataclass(frozen=True)
-class Blank:
+class NumberBlank:
     """One number to type. ``wrong``: (value, tolerance, mistake code) for the wrong values that get
     feedback of their own."""
     name: str                       # a short identifier: h, w, r1c2, h_before...
-    place: tuple                    # ("height",) / ("row", 1, "col", 2) / ("height", "before"): for labels
     value: float
     tolerance: float                # absolute; 0 is exact
     wrong: tuple = ()
@@ -31,23 +30,18 @@ class Choice:
     text: str
     correct: bool
     mistake: str | None = None      # the mistake that leads to this wrong choice
-    code: str | None = None         # a choice question's option code (valid, kernel_too_large, ...)
 
 
 @dataclass(frozen=True)
 class Item:
     """A question as an LMS sees it. ``style``: numerical (one blank), blanks (several), or choice."""
-    question: object                # the record (pipeline.Question)
+    question: object                # the record (record.Question)
     style: str
     layout: str                     # shape, matrix, padding, choice: how the blanks are laid out
-    blanks: list[Blank] = field(default_factory=list)
+    blanks: list[NumberBlank] = field(default_factory=list)
     choices: list[Choice] = field(default_factory=list)
     rows: int = 0                   # matrix layout: rows x cols of blanks
     cols: int = 0
-
-    @property
-    def points(self) -> float:
-        return self.question.points
 
     @property
     def blank_mistakes(self) -> list[str]:
@@ -79,38 +73,39 @@ def tolerance(question, value) -> float:
 
 def _wrong_per_part(question, index_of) -> dict:
     """Per part (dimension or cell): the wrong values known mistakes give there, first mistake first."""
+    policy = Policy.of({"grading": question.grading})
     per_part: dict = {}
     for mistake in question.mistakes:
         if mistake.get("of") or not (mistake.get("per_dimension") or question.answer["kind"] == "matrix"):
             continue    # shapes of a matrix, and mistakes only recognisable whole (a swap), stay out
         for part, (wrong, right) in index_of(mistake["value"], question.answer["value"]):
             if wrong != right and all(wrong != seen for seen, _, _ in per_part.get(part, [])):
-                near = 0.0 if float(wrong).is_integer() else DIAGNOSIS_TOLERANCE   # 2.67 for 8/3
-                per_part.setdefault(part, []).append((wrong, near, mistake["code"]))
+                margin = round(diagnosis_margin(wrong, policy), 12)
+                per_part.setdefault(part, []).append((wrong, margin, mistake["code"]))
     return per_part
 
 
-def _shape_blanks(question) -> list[Blank]:
+def _shape_blanks(question) -> list[NumberBlank]:
     names = ("height", "width")
     value = question.answer["value"]
     wrong = _wrong_per_part(question, lambda m, a: enumerate(zip(m, a)))
-    return [Blank(n[0], (n,), v, 0.0, tuple(wrong.get(d, ()))) for d, (n, v) in enumerate(zip(names, value))]
+    return [NumberBlank(n[0], v, 0.0, tuple(wrong.get(d, ()))) for d, (n, v) in enumerate(zip(names, value))]
 
 
-def _matrix_blanks(question) -> list[Blank]:
+def _matrix_blanks(question) -> list[NumberBlank]:
     value = question.answer["value"]
     cells = lambda m, a: (((r, c), (m[r][c], a[r][c])) for r in range(len(a)) for c in range(len(a[0])))  # noqa: E731
     wrong = _wrong_per_part(question, cells)
-    return [Blank(f"r{r + 1}c{c + 1}", ("row", r + 1, "col", c + 1), v, tolerance(question, v),
+    return [NumberBlank(f"r{r + 1}c{c + 1}", v, tolerance(question, v),
                   tuple(wrong.get((r, c), ())))
             for r, row in enumerate(value) for c, v in enumerate(row)]
 
 
-def _padding_blanks(question) -> list[Blank]:
+def _padding_blanks(question) -> list[NumberBlank]:
     value = question.answer["value"]
     sides = lambda m, a: (((d, s), (m[d][s], a[d][s])) for d in range(len(a)) for s in (0, 1))  # noqa: E731
     wrong = _wrong_per_part(question, sides)
-    return [Blank(f"{dim[0]}_{side}", (dim, side), value[d][s], 0.0, tuple(wrong.get((d, s), ())))
+    return [NumberBlank(f"{dim[0]}_{side}", value[d][s], 0.0, tuple(wrong.get((d, s), ())))
             for d, dim in enumerate(("height", "width")) for s, side in enumerate(("before", "after"))]
 
 
@@ -119,7 +114,7 @@ BLANKS = {"shape": _shape_blanks, "matrix": _matrix_blanks, "padding": _padding_
 
 def _options(question) -> list[Choice]:
     answer = question.answer
-    return [Choice(o["text"], o["code"] == answer["value"], code=o["code"]) for o in answer["options"]]
+    return [Choice(o["text"], o["code"] == answer["value"]) for o in answer["options"]]
 
 
 def _mistake_choices(question) -> list[Choice]:
@@ -167,3 +162,11 @@ def warnings(quizset) -> list[str]:
 def package_id(quizset) -> str:
     """A stable identifier for an export package: the same bank title and seed give the same one."""
     return "quizgen_" + hashlib.sha256(f"{quizset.title}|{quizset.seed}".encode()).hexdigest()[:12]
+
+
+def per_blank_credit(quizset, format_name: str) -> list[str]:
+    """The warning for formats that give credit per blank: all_or_nothing questions with several blanks."""
+    names = sorted({q.id for v in quizset.versions for q in v.questions
+                    if q.grading["partial_credit"] == "all_or_nothing" and item_of(q).style == "blanks"})
+    return [f"{', '.join(names)}: all_or_nothing cannot be expressed in {format_name}; it gives credit per "
+            "blank"] if names else []

@@ -41,11 +41,9 @@ def write_files(out_dir: str | Path, files: dict[str, bytes], owned_dirs: tuple[
             shutil.rmtree(staging / ".old", ignore_errors=True)
         for name in files:
             target = out_dir / name
-            if any(name.startswith(folder + "/") for folder in owned_dirs):
-                written.append(target)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, target)
+            if not any(name.startswith(folder + "/") for folder in owned_dirs):   # those moved in whole above
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / name, target)
             written.append(target)
         return written
     except OSError as error:

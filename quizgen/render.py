@@ -86,8 +86,7 @@ class Renderer:
         layout = pictures.picture(q["params"], with_output=key, padded=padded)
         if layout is None:
             return Markup("")
-        return Markup(self.render("svg/convolution.svg.j2", p=layout, w=self.words(lang), with_output=key,
-                                  animate=key, seconds=1))
+        return Markup(self.render("svg/convolution.svg.j2", p=layout, w=self.words(lang), key=key))
 
     def asset(self, name: str) -> Markup:
         """A file of the templates folder (a script, a style), included as it is."""

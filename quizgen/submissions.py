@@ -30,8 +30,6 @@ class Submission:
 
 @dataclass
 class SubmissionFile:
-    file: str
-    kind: str                                  # csv or json
     rows: list[Submission]
     ignored_columns: list[str] = field(default_factory=list)
     missing_questions: list[str] = field(default_factory=list)
@@ -106,7 +104,7 @@ def _read_csv(path: str, text: str, question_ids: list[str]) -> SubmissionFile:
         problem = (f"the row has {len(row)} cells but the header has {len(names)}: an answer with a "
                    f"'{delimiter}' in it must be in double quotes") if extra else ""
         rows.append(Submission(line, student, version, answers, problem))
-    return SubmissionFile(path, "csv", rows, ignored, [q for q in question_ids if q not in columns.values()])
+    return SubmissionFile(rows, ignored, [q for q in question_ids if q not in columns.values()])
 
 
 def _records(path: str, text: str, delimiter: str) -> list[tuple[int, list[str]]]:
@@ -181,6 +179,11 @@ def _read_json(path: str, text: str, question_ids: list[str]) -> SubmissionFile:
             rows.append(Submission(line, student, version, {}, '"answers" is not an object {question id: answer}'))
             continue
         matched = _match_questions(list(map(str, given)), question_ids)
+        named_twice = sorted({q for q in matched.values() if list(matched.values()).count(q) > 1})
+        if named_twice:
+            rows.append(Submission(line, student, version, {}, f"question {named_twice[0]!r} is answered twice "
+                                                               "(its id written two ways); allowed: once"))
+            continue
         unknown.update(str(k) for k in given if str(k) not in matched)
         seen_questions.update(matched.values())
         answers = {matched[str(k)]: _text(v) for k, v in given.items() if str(k) in matched and _text(v).strip()}
@@ -188,7 +191,7 @@ def _read_json(path: str, text: str, question_ids: list[str]) -> SubmissionFile:
     if data and not seen_questions and unknown:
         raise QuizgenError(f"the answers name no question of this key; allowed question ids: "
                            f"{', '.join(question_ids)}", file=path, line=1)
-    return SubmissionFile(path, "json", rows, sorted(unknown), [q for q in question_ids if q not in seen_questions])
+    return SubmissionFile(rows, sorted(unknown), [q for q in question_ids if q not in seen_questions])
 
 
 def _item_lines(text: str, decoder: json.JSONDecoder):

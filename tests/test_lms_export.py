@@ -383,7 +383,7 @@ def test_too_few_known_wrong_answers_for_multiple_choice_fall_back_to_blanks_wit
 
 def test_what_an_lms_cannot_express_is_a_warning_naming_the_questions(export):
     _, _, stderr = export
-    assert "moodle: decimals: all_or_nothing cannot be expressed in a cloze question" in stderr
+    assert "moodle: decimals: all_or_nothing cannot be expressed in a Moodle cloze question" in stderr
     assert "canvas: decimals: all_or_nothing cannot be expressed in a Canvas fill-in-blanks question" in stderr
     assert "canvas: decimals, precise: Canvas compares fill-in blanks as text" in stderr
 

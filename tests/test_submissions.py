@@ -98,3 +98,11 @@ def test_a_huge_cell_is_one_answer_that_is_too_long_not_a_broken_file(tmp_path):
     sheet = read(tmp_path, "student_id,version,size\nana,v1," + "3" * 200_000 + "\nbeto,v1,3x3\n")
     assert [r.student_id for r in sheet.rows] == ["ana", "beto"]
     assert parse("shape", sheet.rows[0].answers["size"], [3, 3]).problem == "too_long"
+
+
+def test_a_json_submission_answering_a_question_twice_is_rejected_saying_so(tmp_path):
+    text = '[{"student_id": "ana", "version": "v1", "answers": {"size": "3x3", "SIZE": "4x4"}}]'
+    sheet = read(tmp_path, text, "subs.json")
+    assert "answered twice" in sheet.rows[0].problem
+    _, rejected = account(sheet.rows, {"v1": {}})
+    assert [r.reason for r in rejected] == ["malformed_row"]

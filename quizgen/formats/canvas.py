@@ -25,7 +25,7 @@ class Canvas(Format):
         slots = lms.slots(quizset)
         pictures = lms_pictures(slots, renderer, quizset.language)
         context = dict(set=quizset, slots=slots, w=words, ident=ident, pictures=pictures,
-                       points=sum(q.points for q in quizset.versions[0].questions))
+                       points=quizset.versions[0].max_score)
         texts = {"imsmanifest.xml": renderer.render("canvas/imsmanifest.xml.j2", **context),
                  f"{ident}/{ident}.xml": renderer.render("canvas/assessment.xml.j2", **context),
                  f"{ident}/assessment_meta.xml": renderer.render("canvas/assessment_meta.xml.j2", **context),
@@ -39,11 +39,7 @@ class Canvas(Format):
         if tiny:
             warnings.append(f"{', '.join(tiny)}: answers below 1e-4 in magnitude; Canvas rounds typed numbers to "
                             "4 decimal places, so students cannot enter them")
-        whole = sorted({sid for sid, item in items if item.style == "blanks"
-                        and item.question.grading["partial_credit"] == "all_or_nothing"})
-        if whole:
-            warnings.append(f"{', '.join(whole)}: all_or_nothing cannot be expressed in a Canvas fill-in-blanks "
-                            "question; Canvas gives credit per blank")
+        warnings += lms.per_blank_credit(quizset, "a Canvas fill-in-blanks question")
         text = sorted({sid for sid, item in items if blanks_are_text(item)})
         if text:
             warnings.append(f"{', '.join(text)}: Canvas compares fill-in blanks as text, so the decimal answers "

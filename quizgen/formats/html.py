@@ -1,9 +1,7 @@
 """Self-contained HTML: <version>/problems.html, a practice page where students check their answers (the
 grader's rules, ported to html/practice.js), and <version>/key.html. Pictures and animations are inline SVG."""
+from ..answers import PROBLEMS
 from . import PerVersionTemplates, register
-
-PROBLEMS = ("not_a_number", "dimensions", "missing_size", "ragged", "empty_row", "unbalanced", "padding_layout",
-            "unknown_option", "not_an_option", "too_long")
 
 
 @register
@@ -28,7 +26,7 @@ def practice_data(version, w) -> dict:
                           "expected": str(w.expected(q.answer["kind"], letters))})
     words = {"verdicts": w.verdicts, "part_names": w.part_names, "mistakes": w.mistakes,
              "diagnosis": w.diagnosis, "expected_format": w.expected_format,
-             "parts_right": str(w.parts_right("{right}", "{total}", "shape")).replace(w.part_names["shape"], "{parts}"),
+             "parts_right": str(w.parts_right("{right}", "{total}", "{parts}")),
              "wrong_shape": str(w.wrong_shape(["{got}"], ["{want}"])),
              "problems": {code: str(w.problem(code, "{token}")) for code in PROBLEMS}}
     return {"questions": questions, "words": words}

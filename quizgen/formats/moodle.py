@@ -19,7 +19,4 @@ class Moodle(Format):
 
     def warnings(self, quizset):
         # A cloze question earns credit per field: it cannot be all or nothing.
-        names = sorted({q.id for v in quizset.versions for q in v.questions
-                        if q.grading["partial_credit"] == "all_or_nothing" and lms.item_of(q).style == "blanks"})
-        return lms.warnings(quizset) + ([f"{', '.join(names)}: all_or_nothing cannot be expressed in a cloze "
-                                         "question; Moodle gives credit per blank"] if names else [])
+        return lms.warnings(quizset) + lms.per_blank_credit(quizset, "a Moodle cloze question")
