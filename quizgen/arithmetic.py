@@ -301,12 +301,17 @@ def pad_matrix(matrix, spec: ConvSpec):
     return rows
 
 
-def window_terms(padded, kernel, spec: ConvSpec, out_row: int, out_col: int):
-    """The (kernel value, input value) pairs that make output cell (out_row, out_col)."""
+def window_cells(spec: ConvSpec, out_row: int, out_col: int) -> list[tuple[int, int]]:
+    """The padded-input cells under the (dilated) kernel for output cell (out_row, out_col), kernel order."""
     dh, dw = spec.dims
     r0, c0 = out_row * dh.stride, out_col * dw.stride
-    return [(kernel[a][b], padded[r0 + a * dh.dilation][c0 + b * dw.dilation])
-            for a in range(len(kernel)) for b in range(len(kernel[0]))]
+    return [(r0 + a * dh.dilation, c0 + b * dw.dilation) for a in range(dh.kernel) for b in range(dw.kernel)]
+
+
+def window_terms(padded, kernel, spec: ConvSpec, out_row: int, out_col: int):
+    """The (kernel value, input value) pairs that make output cell (out_row, out_col)."""
+    flat = [k for row in kernel for k in row]
+    return [(k, padded[i][j]) for k, (i, j) in zip(flat, window_cells(spec, out_row, out_col))]
 
 
 def correlate2d(image, kernel, spec: ConvSpec):

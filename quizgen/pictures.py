@@ -108,24 +108,17 @@ def spec_of(params: dict) -> ar.ConvSpec | None:
         return None
 
 
-def frames(spec: ar.ConvSpec, image=None, kernel=None, limit: int | None = None) -> list[Frame]:
-    """Window positions in the order the output is written (row by row), each with its input cells."""
-    dh, dw = spec.dims
+def frames(spec: ar.ConvSpec, padded=None, kernel=None, values=None, limit: int | None = None) -> list[Frame]:
+    """Window positions in the order the output is written (row by row), each with its input cells and,
+    given the padded input, the kernel and the output values, its product-sum."""
     oh, ow = spec.output_shape
-    kh, kw = dh.kernel, dw.kernel
-    padded = ar.pad_matrix(image, spec) if image is not None else None
     out = []
     for r in range(oh):
         for c in range(ow):
             if limit is not None and len(out) >= limit:
                 return out
-            cells = tuple((r * dh.stride + a * dh.dilation, c * dw.stride + b * dw.dilation)
-                          for a in range(kh) for b in range(kw))
-            text = ""
-            if padded is not None:
-                value = sum(k * x for k, x in ar.window_terms(padded, kernel, spec, r, c))
-                text = ar.cell_step(padded, kernel, spec, r, c, value).text
-            out.append(Frame((r, c), cells, text))
+            text = ar.cell_step(padded, kernel, spec, r, c, values[r][c]).text if values is not None else ""
+            out.append(Frame((r, c), tuple(ar.window_cells(spec, r, c)), text))
     return out
 
 
@@ -155,7 +148,7 @@ def picture(params: dict, with_output: bool = True, padded: bool = True) -> Pict
                   kernel if show_values else None)
     grid_out = Grid(grid_k.x + max(grid_k.width, LABEL_ROOM) + GAP, top, oh, ow, cell,
                     values if show_values else None)
-    shown_frames = frames(spec, image, kernel, MAX_FRAMES) if with_output and padded else []
+    shown_frames = frames(spec, shown, kernel, values, MAX_FRAMES) if with_output and padded else []
     longest = max((len(f.sum_text) for f in shown_frames), default=0)
     last = grid_out if with_output else grid_k
     width = max(last.x + max(last.width, LABEL_ROOM), longest * TEXT_WIDTH) + MARGIN
