@@ -5,6 +5,7 @@ Student-facing words live in templates/<lang>/ only; users override any template
 from __future__ import annotations
 
 import base64
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from .paths import data_dir
 from .record import Draft, Question, answer_text, notations
 
 LANGUAGES = ("es", "en")
+SVG_CACHE = 4096   # pictures kept for reuse in one run
 
 
 class Renderer:
@@ -46,6 +48,7 @@ class Renderer:
             b64=lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii"))
         self.env.globals.update(svg=self.svg, asset=self.asset)
         self._words: dict[str, object] = {}
+        self._svgs: dict[tuple, Markup] = {}
 
     def template(self, name: str) -> jinja2.Template:
         try:
@@ -83,10 +86,16 @@ class Renderer:
             return Markup("")
         # A problem set never draws a padding to work out: the answer (same_padding) or a step ('same').
         padded = key or (mode == "padded" and not isinstance(q["params"]["padding"], str))
-        layout = pictures.picture(q["params"], with_output=key, padded=padded)
-        if layout is None:
-            return Markup("")
-        return Markup(self.render("svg/convolution.svg.j2", p=layout, w=self.words(lang), key=key))
+        # Versions, formats and students often share a configuration: draw each one once per run.
+        cache_key = (json.dumps(q["params"], sort_keys=True), padded, key, lang)
+        if cache_key not in self._svgs:
+            layout = pictures.picture(q["params"], with_output=key, padded=padded)
+            svg = "" if layout is None else self.render("svg/convolution.svg.j2", p=layout, w=self.words(lang),
+                                                        key=key)
+            if len(self._svgs) >= SVG_CACHE:
+                self._svgs.pop(next(iter(self._svgs)))      # the oldest: memory stays bounded on huge runs
+            self._svgs[cache_key] = Markup(svg)
+        return self._svgs[cache_key]
 
     def asset(self, name: str) -> Markup:
         """A file of the templates folder (a script, a style), included as it is."""
