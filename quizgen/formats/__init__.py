@@ -56,6 +56,15 @@ def picture_name(question, key: bool) -> str:
     return f"{'key-pictures' if key else 'pictures'}/{question.number:02d}-{question.id}.svg"
 
 
+def lms_context(quizset, renderer) -> dict:
+    """What every LMS format's templates start from: the set, its slots, the words, the pictures."""
+    from .. import lms  # noqa: PLC0415
+
+    slots = lms.slots(quizset)
+    return {"set": quizset, "slots": slots, "w": renderer.words(quizset.language),
+            "pictures": lms_pictures(slots, renderer, quizset.language)}
+
+
 def lms_pictures(slots, renderer, language) -> dict:
     """{(slot number, variant number, key?): (file name, SVG)} for every variant that has a picture: in the
     general feedback (key) always, in the question text where the bank asks (picture: true)."""

@@ -5,7 +5,7 @@ numerical_question (exact answer with margin), choices a multiple_choice_questio
 several numbers a fill_in_multiple_blanks_question. TeX becomes Canvas equation images."""
 from .. import lms
 from ..output import zip_bytes
-from . import Format, lms_pictures, register
+from . import Format, lms_context, register
 
 TINY = 1e-4   # Canvas rounds typed numbers to 4 decimal places
 
@@ -20,12 +20,9 @@ class Canvas(Format):
     name = "canvas"
 
     def files(self, quizset, renderer):
-        words = renderer.words(quizset.language)
         ident = lms.package_id(quizset)
-        slots = lms.slots(quizset)
-        pictures = lms_pictures(slots, renderer, quizset.language)
-        context = dict(set=quizset, slots=slots, w=words, ident=ident, pictures=pictures,
-                       points=quizset.versions[0].max_score)
+        context = {**lms_context(quizset, renderer), "ident": ident, "points": quizset.versions[0].max_score}
+        pictures = context["pictures"]
         texts = {"imsmanifest.xml": renderer.render("canvas/imsmanifest.xml.j2", **context),
                  f"{ident}/{ident}.xml": renderer.render("canvas/assessment.xml.j2", **context),
                  f"{ident}/assessment_meta.xml": renderer.render("canvas/assessment_meta.xml.j2", **context),

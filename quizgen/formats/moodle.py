@@ -3,7 +3,7 @@ a "random question from category" per slot. Blanks become numerical (one) or clo
 (several); choices become multichoice; mistakes get feedback of their own; the worked solution is the
 general feedback, with TeX in \\( \\) for the MathJax filter. Only grade fractions Moodle accepts (100, 0)."""
 from .. import lms
-from . import Format, lms_pictures, register
+from . import Format, lms_context, register
 
 
 @register
@@ -11,10 +11,7 @@ class Moodle(Format):
     name = "moodle"
 
     def files(self, quizset, renderer):
-        words = renderer.words(quizset.language)
-        slots = lms.slots(quizset)
-        text = renderer.render("moodle/quiz.xml.j2", set=quizset, slots=slots, w=words,
-                               pictures=lms_pictures(slots, renderer, quizset.language))
+        text = renderer.render("moodle/quiz.xml.j2", **lms_context(quizset, renderer))
         return {"moodle.xml": text.encode("utf-8")}
 
     def warnings(self, quizset):

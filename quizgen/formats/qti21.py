@@ -7,7 +7,7 @@ import re
 
 from .. import lms
 from ..output import zip_bytes
-from . import Format, lms_pictures, register
+from . import Format, lms_context, register
 
 
 @register
@@ -15,10 +15,9 @@ class Qti21(Format):
     name = "qti21"
 
     def files(self, quizset, renderer):
-        words = renderer.words(quizset.language)
         test_id = lms.package_id(quizset)
-        slots = lms.slots(quizset)
-        pictures = lms_pictures(slots, renderer, quizset.language)
+        shared = lms_context(quizset, renderer)
+        slots, pictures, words = shared["slots"], shared["pictures"], shared["w"]
         items = [(slot, f"q{slot.number:02d}_{_safe(slot.id)}_{n}", version, item,
                   {key: pictures.get((slot.number, n, key)) for key in (False, True)})
                  for slot in slots for n, (version, item) in enumerate(slot.variants, 1)]
