@@ -212,6 +212,10 @@ class Step:
 def format_number(value) -> str:
     """Integers as integers; terminating decimals exactly, however long (2.5, -0.5867, 0.1635992); others
     to two places (1.67)."""
+    if type(value) is int:       # the common cases, and the hottest line of a big run
+        return str(value)
+    if type(value) is float and value.is_integer():
+        return str(int(value))
     binary = isinstance(value, float)
     value = Fraction(repr(value)) if binary else Fraction(value)  # 0.1 as written
     if value.denominator == 1:

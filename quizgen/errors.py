@@ -18,6 +18,11 @@ class QuizgenError(Exception):
         self.line = line
         self.field = field
 
+    def __reduce__(self):
+        # Rebuilt whole when a grading or generating process sends it back (Exception's default keeps args only).
+        state = dict(self.__dict__)
+        return _rebuild, (type(self), state)
+
     def located(self, *, file: str | None = None, line: int | None = None) -> "QuizgenError":
         """Fill in the location if the raiser did not know it."""
         self.file = self.file or file
@@ -44,3 +49,10 @@ class ReferenceMismatch(QuizgenError):
     """The formula and torch disagree: quizgen refuses to emit that key."""
 
     exit_code = 3
+
+
+def _rebuild(cls, state: dict) -> QuizgenError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message", ""))
+    error.__dict__.update(state)
+    return error

@@ -1,6 +1,12 @@
-"""The grading driver: key (saved, or regenerated from bank + seed) + submissions -> graded students,
-rejected rows, item statistics -> report files (written atomically). Every row read is either graded or
-rejected with its reason; nothing is dropped.
+"""The grading driver: a key (saved, or regenerated from bank + seed) and a submission file in; graded
+students, rejected rows, item statistics and report files out. Every row read is either graded or rejected
+with its reason; nothing is dropped.
+
+It streams, so a course of a million students fits in memory: a first pass over the file accounts for
+every row (graded, or rejected and why); a second grades the accepted rows in chunks, regenerating (and
+checking with torch) the keys of a chunk's versions together, and hands each graded chunk to the reports.
+With ``jobs`` > 1, chunks are graded by that many processes and taken back in order, so the reports are
+byte for byte those of one process.
 """
 from __future__ import annotations
 
@@ -8,15 +14,20 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from .bank import load_bank
 from .errors import QuizgenError
 from .grading import Marking, mark
-from .itemstats import item_statistics
 from .submissions import Submission, SubmissionFile, read_submissions
 
 SAFE_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+CHUNK = 500             # rows graded together: their versions' keys are regenerated in one batch
+VERSION_CACHE = 2_000   # regenerated versions kept for the rows that come after (each ~30 kB)
+QUESTION_CACHE = 20_000  # rendered question records kept (versions share them)
+MARK_CACHE = 100_000    # (question, answer) verdicts kept: many students write the same answer
 
 
 @dataclass(frozen=True)
@@ -60,41 +71,136 @@ class Rejection:
     detail: str
 
 
+class AnyVersion:
+    """The versions of a key regenerated with neither --versions nor --roster: any version id, since
+    each is reproducible from bank and seed."""
+
+    def __contains__(self, version: str) -> bool:
+        return bool(SAFE_VERSION.match(version))
+
+    def describe(self) -> str:
+        return "any version id made of letters, digits, '.', '_' and '-'"
+
+
+def _known(versions) -> str:
+    if hasattr(versions, "describe"):
+        return versions.describe()
+    known = list(versions)
+    return ", ".join(known[:5]) + (f", ... ({len(known)} versions)" if len(known) > 5 else "")
+
+
 @dataclass
-class GradeRun:
-    key: dict
-    source: SubmissionFile
-    students: list[StudentResult]
+class Accounting:
+    """The first pass: how many rows, which row of each student is graded, and every rejection."""
+    rows: int
+    graded: dict[str, int]       # student id -> line of the row graded (the student's last valid row)
     rejected: list[Rejection]
-    stats: list[dict] = field(default_factory=list)
+
+
+def account(rows: Iterable[Submission], versions) -> Accounting:
+    """Which rows are graded, and why the others are not. A student who appears twice is graded on the
+    last row (a correction typed later); the earlier rows are rejected naming the row used."""
+    count, rejected, last, earlier = 0, [], {}, []
+    for row in rows:
+        count += 1
+        if row.problem:
+            rejected.append(Rejection(_bare(row), "malformed_row", row.problem))
+        elif not row.student_id:
+            rejected.append(Rejection(_bare(row), "missing_student_id", "the row has no student id"))
+        elif not row.version:
+            rejected.append(Rejection(_bare(row), "missing_version", "the row has no version"))
+        elif row.version not in versions:
+            rejected.append(Rejection(_bare(row), "unknown_version",
+                                      f"version {row.version!r} is not in the key (known: {_known(versions)})"))
+        else:
+            if row.student_id in last:
+                earlier.append(Submission(last[row.student_id][0], row.student_id, last[row.student_id][1], {}))
+            last[row.student_id] = (row.line, row.version)
+    for row in earlier:
+        rejected.append(Rejection(row, "duplicate", f"student {row.student_id!r} appears again on line "
+                                                    f"{last[row.student_id][0]}; that later row was graded"))
+    rejected.sort(key=lambda r: r.submission.line)
+    return Accounting(count, {student: line for student, (line, _) in last.items()}, rejected)
+
+
+def _bare(row: Submission) -> Submission:
+    """A rejected row without its answers (a rejection names the row; it need not keep what it says)."""
+    return Submission(row.line, row.student_id, row.version, {}, row.problem)
+
+
+def accepted_rows(rows: Iterable[Submission], accounting: Accounting) -> Iterator[Submission]:
+    """The second pass: the rows to grade, in file order."""
+    graded = accounting.graded
+    return (row for row in rows if graded.get(row.student_id) == row.line)
+
+
+def chunks(rows: Iterable, size: int = CHUNK) -> Iterator[list]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+# --- keys ---------------------------------------------------------------------------------------------
+
+class SavedKey:
+    """A key.json written by ``quizgen generate --format json``."""
+
+    def __init__(self, document: dict):
+        self.title, self.language = document["title"], document["language"]
+        self.versions = {v["version"]: v for v in document["versions"]}
+        first = document["versions"][0]
+        self.slots = [{"id": q["id"], "type": q["type"], "points": q["points"]} for q in first["questions"]]
+        self.max_score = first["max_score"]
 
     @property
-    def question_ids(self) -> list[str]:
-        return question_ids(self.key)
+    def allowed(self):
+        return self.versions
 
-    def summary(self) -> dict:
-        markings = [item.marking for s in self.students for item in s.items]
-        malformed = [s.student_id for s in self.students if any(i.marking.status == "malformed" for i in s.items)]
-        scores = [s.score for s in self.students]
-        return {
-            "rows": len(self.source.rows),
-            "graded": len(self.students),
-            "rejected": [{"line": r.submission.line, "student_id": r.submission.student_id,
-                          "version": r.submission.version, "reason": r.reason, "detail": r.detail}
-                         for r in self.rejected],
-            "format_errors": sum(m.status == "malformed" for m in markings),
-            "students_with_format_errors": malformed,
-            "blank_answers": sum(m.status == "blank" for m in markings),
-            "mean_score": round(sum(scores) / len(scores), 4) if scores else None,
-            "max_score": self.students[0].max_score if self.students else None,
-            "ignored_columns": self.source.ignored_columns,
-            "missing_questions": self.source.missing_questions,
-        }
+    def records(self, version_ids: list[str]) -> dict[str, dict]:
+        return {v: self.versions[v] for v in version_ids}
 
 
-def question_ids(key: dict) -> list[str]:
-    """The bank's question ids, in order (every version has the same)."""
-    return [q["id"] for q in key["versions"][0]["questions"]]
+class RegeneratedKey:
+    """The key of the versions handed out, regenerated from bank and seed as grading needs them: a chunk's
+    versions are drafted, checked by torch and rendered together, and recent ones are kept."""
+
+    def __init__(self, bank, seed: int, language: str, renderer, allowed):
+        from .pipeline import Drafter  # noqa: PLC0415
+        from .reference import load_torch  # noqa: PLC0415
+
+        load_torch()   # needed for every version; imported once here, before any grading process is forked
+        self.bank, self.renderer, self.allowed = bank, renderer, allowed
+        self.title, self.language = bank.title, language
+        self.drafter = Drafter(bank, seed)
+        self.slots = [{"id": q.id, "type": q.type, "points": q.points} for q in bank.questions]
+        self.max_score = sum(q.points for q in bank.questions)
+        self._versions: dict[str, dict] = {}
+        self._questions: dict[int, tuple] = {}     # id(draft) -> (draft, its record): a shared draft once
+
+    def records(self, version_ids: list[str]) -> dict[str, dict]:
+        from . import solve  # noqa: PLC0415
+
+        missing = [v for v in dict.fromkeys(version_ids) if v not in self._versions]
+        drafted = [(version, self.drafter.version(version)) for version in missing]
+        solve.cross_check(self.drafter.take_fresh(), self.bank.file)
+        for version, drafts in drafted:
+            questions = [self._record(draft) for draft in drafts]
+            _remember(self._versions, version, {"version": version, "max_score": sum(q["points"] for q in questions),
+                                                "questions": questions}, VERSION_CACHE)
+        return {v: self._versions[v] for v in version_ids}
+
+    def _record(self, draft) -> dict:
+        cached = self._questions.get(id(draft))
+        if cached is None or cached[0] is not draft:
+            cached = (draft, self.renderer.question(draft, self.language).to_dict())
+            _remember(self._questions, id(draft), cached, QUESTION_CACHE)
+        return cached[1]
+
+
+def _remember(cache: dict, key, value, limit: int) -> None:
+    if len(cache) >= limit:
+        cache.pop(next(iter(cache)))          # the oldest: memory stays bounded on huge runs
+    cache[key] = value
 
 
 def load_key(path: str) -> dict:
@@ -142,76 +248,78 @@ def _missing_fields(version) -> str:
     return ""
 
 
-def regenerate_key(bank, submissions: SubmissionFile, renderer, *, seed: int | None, versions: int | None,
-                   roster: str | None, language: str | None) -> dict:
-    """The key of every version handed out: v1..vN (--versions), the roster's ids (--roster), or else
-    every version the submissions name (versions are reproducible from bank + seed)."""
-    from .pipeline import build, read_roster  # noqa: PLC0415 - torch comes with it
+def regenerated_versions(roster: str | None, versions: int | None):
+    """The versions handed out: v1..vN (--versions), the roster's ids (--roster), or else any version
+    (each is reproducible from bank + seed)."""
+    from .pipeline import read_roster  # noqa: PLC0415
 
     if roster:
-        version_ids = read_roster(roster)
-    elif versions:
-        version_ids = [f"v{n}" for n in range(1, versions + 1)]
-    else:
-        named = {row.version for row in submissions.rows if SAFE_VERSION.match(row.version)}
-        version_ids = sorted(named, key=_natural) or ["v1"]
-    quizset = build(bank, version_ids, bank.seed if seed is None else seed, language or bank.language, renderer)
-    return quizset.to_dict()
+        return dict.fromkeys(read_roster(roster))
+    if versions:
+        return {f"v{n}": None for n in range(1, versions + 1)}
+    return AnyVersion()
 
 
-def _natural(text: str):
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
-
-
-def grade(submissions_path: str, renderer, *, key_path: str | None = None, bank_path: str | None = None,
-          seed: int | None = None, versions: int | None = None, roster: str | None = None,
-          language: str | None = None) -> GradeRun:
+def open_key(submissions_path: str, renderer, *, key_path: str | None, bank_path: str | None, seed: int | None,
+             versions: int | None, roster: str | None, language: str | None):
+    """The key to grade against and the submission file, read against its question ids."""
     if key_path:
-        key = load_key(key_path)
-        source = read_submissions(submissions_path, question_ids(key))
-    else:
-        bank = load_bank(bank_path)
-        source = read_submissions(submissions_path, [q.id for q in bank.questions])
-        key = regenerate_key(bank, source, renderer, seed=seed, versions=versions, roster=roster, language=language)
-    accepted, rejected = account(source.rows, {v["version"]: v for v in key["versions"]})
-    students = [grade_student(row, version) for row, version in accepted]
-    run = GradeRun(key, source, students, rejected)
-    run.stats = item_statistics(run)
-    return run
+        key = SavedKey(load_key(key_path))
+        return key, read_submissions(submissions_path, [slot["id"] for slot in key.slots])
+    bank = load_bank(bank_path)
+    source = read_submissions(submissions_path, [q.id for q in bank.questions])
+    allowed = regenerated_versions(roster, versions)
+    key = RegeneratedKey(bank, bank.seed if seed is None else seed, language or bank.language, renderer, allowed)
+    return key, source
 
 
-def account(rows: list[Submission], versions: dict) -> tuple[list, list[Rejection]]:
-    """Which rows are graded, and why the others are not. A student who appears twice is graded on the
-    last row (a correction typed later); the earlier rows are rejected naming the row used."""
-    rejected, valid = [], []
-    for row in rows:
-        if row.problem:
-            rejected.append(Rejection(row, "malformed_row", row.problem))
-        elif not row.student_id:
-            rejected.append(Rejection(row, "missing_student_id", "the row has no student id"))
-        elif not row.version:
-            rejected.append(Rejection(row, "missing_version", "the row has no version"))
-        elif row.version not in versions:
-            known = list(versions)
-            shown = ", ".join(known[:5]) + (f", ... ({len(known)} versions)" if len(known) > 5 else "")
-            rejected.append(Rejection(row, "unknown_version",
-                                      f"version {row.version!r} is not in the key (known: {shown})"))
-        else:
-            valid.append(row)
-    last = {row.student_id: row for row in valid}
-    accepted = []
-    for row in valid:
-        used = last[row.student_id]
-        if used is row:
-            accepted.append((row, versions[row.version]))
-        else:
-            rejected.append(Rejection(row, "duplicate", f"student {row.student_id!r} appears again on line "
-                                                        f"{used.line}; that later row was graded"))
-    rejected.sort(key=lambda r: r.submission.line)
-    return accepted, rejected
+def grade_chunk(key, rows: list[Submission]) -> list[StudentResult]:
+    records = key.records([row.version for row in rows])
+    return [grade_student(row, records[row.version]) for row in rows]
+
+
+_MARKS: dict[tuple, tuple] = {}
+
+
+def cached_mark(question: dict, text: str | None) -> Marking:
+    """mark(), remembered per (question record, text): versions share records, students share answers."""
+    found = _MARKS.get((id(question), text))
+    if found is not None and found[0] is question:
+        return found[1]
+    marking = mark(question, text)
+    _remember(_MARKS, (id(question), text), (question, marking), MARK_CACHE)
+    return marking
 
 
 def grade_student(row: Submission, version: dict) -> StudentResult:
-    items = [ItemResult(q, row.answers.get(q["id"]), mark(q, row.answers.get(q["id"])))
+    items = [ItemResult(q, row.answers.get(q["id"]), cached_mark(q, row.answers.get(q["id"])))
              for q in version["questions"]]
     return StudentResult(row, version, items)
+
+
+def grade(submissions_path: str, renderer, out_dir: str, *, key_path: str | None = None,
+          bank_path: str | None = None, seed: int | None = None, versions: int | None = None,
+          roster: str | None = None, language: str | None = None, canvas_id: str = "sis_user_id",
+          jobs: int = 1) -> tuple[dict, list[Path]]:
+    """Grade a submission file and write every report under out_dir (atomically); return the summary and
+    the files written."""
+    from .output import Staging  # noqa: PLC0415
+    from .parallel import ordered_map  # noqa: PLC0415
+    from .reports import ReportWriter  # noqa: PLC0415
+
+    key, source = open_key(submissions_path, renderer, key_path=key_path, bank_path=bank_path, seed=seed,
+                           versions=versions, roster=roster, language=language)
+    accounting = account(source.rows(), key.allowed)
+    with Staging(out_dir, owned_dirs=("feedback",)) as staging:
+        reports = ReportWriter(staging, key, renderer, canvas_id)
+        tasks = ((rows, reports.stems.stems(rows)) for rows in chunks(accepted_rows(source.rows(), accounting)))
+        for report in ordered_map(_grade_and_report, (key, reports.context), tasks, jobs):
+            reports.take(report)
+        summary = reports.finish(accounting, source)
+        return summary, staging.commit()
+
+
+def _grade_and_report(state, task):
+    key, context = state
+    rows, stems = task
+    return context.report(grade_chunk(key, rows), stems)

@@ -8,41 +8,61 @@
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
-
-from .grading import written
 
 TOP_ANSWERS = 5
 EXTREME_GROUP = 0.27
 
 
-def item_statistics(run) -> list[dict]:
-    totals = [s.score for s in run.students]
-    stats = []
-    for index, qid in enumerate(run.question_ids):
-        items = [s.items[index] for s in run.students]
-        credits = [i.marking.credit for i in items]
-        rest = [total - i.score for total, i in zip(totals, items)]
-        statuses = Counter(i.marking.status for i in items)
-        wrong = Counter(written(i.question, i.marking.value) for i in items
-                        if i.marking.status in ("wrong", "partial"))
-        mistakes = Counter(code for i in items for code in i.marking.mistakes)
-        first = run.key["versions"][0]["questions"][index]
-        stats.append({
-            "question": qid,
-            "number": index + 1,
-            "type": first["type"],
-            "points": first["points"],
-            "count": len(items),
-            **{status: statuses.get(status, 0) for status in ("correct", "partial", "wrong", "blank", "malformed")},
-            "mean_score": _round(_mean([i.score for i in items])),
-            "difficulty": _round(_mean(credits)),
-            "discrimination": _round(correlation(credits, rest)),
-            "upper_lower": _round(upper_lower(credits, totals)),
-            "frequent_wrong_answers": [{"answer": a, "count": c} for a, c in wrong.most_common(TOP_ANSWERS)],
-            "mistakes": [{"code": m, "count": c} for m, c in mistakes.most_common()],
-        })
-    return stats
+class ItemStats:
+    """Gathers, student by student, what the statistics need: a few numbers per answer (kept in arrays:
+    a million students take tens of megabytes) and counts of wrong answers and mistakes."""
+
+    def __init__(self, slots: list[dict]):
+        self.slots = slots
+        self.totals = array("d")
+        self.credits = [array("d") for _ in slots]
+        self.scores = [array("d") for _ in slots]
+        self.statuses = [Counter() for _ in slots]
+        self.wrong = [Counter() for _ in slots]
+        self.mistakes = [Counter() for _ in slots]
+
+    def add(self, record: tuple) -> None:
+        """One student: (student_id, score, max_score, statuses, credits, scores, wrong answers, mistakes)."""
+        _, total, _, statuses, credits, scores, wrong, mistakes = record
+        self.totals.append(total)
+        for index in range(len(self.slots)):
+            self.credits[index].append(credits[index])
+            self.scores[index].append(scores[index])
+            self.statuses[index][statuses[index]] += 1
+            if wrong[index] is not None:
+                self.wrong[index][wrong[index]] += 1
+            self.mistakes[index].update(mistakes[index])
+
+    def result(self) -> list[dict]:
+        totals = self.totals
+        stats = []
+        for index, slot in enumerate(self.slots):
+            credits, scores = self.credits[index], self.scores[index]
+            rest = [total - score for total, score in zip(totals, scores)]
+            statuses = self.statuses[index]
+            stats.append({
+                "question": slot["id"],
+                "number": index + 1,
+                "type": slot["type"],
+                "points": slot["points"],
+                "count": len(credits),
+                **{status: statuses.get(status, 0) for status in ("correct", "partial", "wrong", "blank", "malformed")},
+                "mean_score": _round(_mean(scores)),
+                "difficulty": _round(_mean(credits)),
+                "discrimination": _round(correlation(credits, rest)),
+                "upper_lower": _round(upper_lower(credits, totals)),
+                "frequent_wrong_answers": [{"answer": a, "count": c}
+                                           for a, c in self.wrong[index].most_common(TOP_ANSWERS)],
+                "mistakes": [{"code": m, "count": c} for m, c in self.mistakes[index].most_common()],
+            })
+        return stats
 
 
 def _mean(values):

@@ -17,40 +17,73 @@ from .errors import QuizgenError
 def write_files(out_dir: str | Path, files: dict[str, bytes], owned_dirs: tuple[str, ...] = ()) -> list[Path]:
     """Write {relative path: content} under out_dir; a failure leaves out_dir as it was. Each of
     ``owned_dirs`` (e.g. feedback/) is replaced whole, so no file of an earlier run is left in it."""
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise QuizgenError("exists and is not a directory; --out needs a directory", file=str(out_dir))
-    parent = out_dir.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
-    except OSError as error:
-        raise QuizgenError(f"cannot write here ({error.strerror})", file=str(out_dir)) from None
-    try:
+    with Staging(out_dir, owned_dirs) as staging:
         for name, content in files.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
-        written = []
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for folder in owned_dirs:
-            (staging / folder).mkdir(parents=True, exist_ok=True)
-            if (out_dir / folder).is_dir():
-                os.replace(out_dir / folder, staging / ".old")
-            os.replace(staging / folder, out_dir / folder)
-            shutil.rmtree(staging / ".old", ignore_errors=True)
-        for name in files:
-            target = out_dir / name
-            if not any(name.startswith(folder + "/") for folder in owned_dirs):   # those moved in whole above
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging / name, target)
-            written.append(target)
-        return written
-    except OSError as error:
-        raise QuizgenError(f"cannot write output ({error.strerror})", file=str(out_dir)) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            staging.write(name, content)
+        return staging.commit()
 
+
+class Staging:
+    """A temporary folder beside ``out_dir`` that files are written into (whole, or streamed with
+    ``open``), then moved into place by ``commit``; leaving the block without committing removes it."""
+
+    def __init__(self, out_dir: str | Path, owned_dirs: tuple[str, ...] = ()):
+        self.out_dir, self.owned_dirs = Path(out_dir), owned_dirs
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise QuizgenError("exists and is not a directory; --out needs a directory", file=str(out_dir))
+        parent = self.out_dir.resolve().parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.", dir=parent))
+            for folder in owned_dirs:
+                (self.folder / folder).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise QuizgenError(f"cannot write here ({error.strerror})", file=str(out_dir)) from None
+        self.names: dict[str, None] = {}     # in the order first written
+
+    def __enter__(self) -> "Staging":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def path(self, name: str) -> Path:
+        """Where to write ``name`` (its folder created); it is then part of the output."""
+        path = self.folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.names[name] = None
+        return path
+
+    def write(self, name: str, content: bytes) -> None:
+        try:
+            self.path(name).write_bytes(content)
+        except OSError as error:
+            raise QuizgenError(f"cannot write output ({error.strerror})", file=str(self.out_dir)) from None
+
+    def open(self, name: str):
+        """A text file to stream into (UTF-8, newlines as written: CSV writes its own)."""
+        return open(self.path(name), "w", encoding="utf-8", newline="")  # noqa: SIM115 - the caller closes it
+
+    def commit(self) -> list[Path]:
+        """Move everything into out_dir: each owned folder whole, every other file by an atomic rename."""
+        out_dir, staging = self.out_dir, self.folder
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            for folder in self.owned_dirs:
+                if (out_dir / folder).is_dir():
+                    os.replace(out_dir / folder, staging / ".old")
+                os.replace(staging / folder, out_dir / folder)
+                shutil.rmtree(staging / ".old", ignore_errors=True)
+            written = []
+            for name in self.names:
+                target = out_dir / name
+                if not any(name.startswith(folder + "/") for folder in self.owned_dirs):   # moved in whole above
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(staging / name, target)
+                written.append(target)
+            return written
+        except OSError as error:
+            raise QuizgenError(f"cannot write output ({error.strerror})", file=str(out_dir)) from None
 
 
 def csv_bytes(rows) -> bytes:

@@ -99,6 +99,39 @@ class Picture:
     spec: object
     dilation: tuple
 
+    # The animation: the window and the output cell are one path each, moved from frame to frame by a
+    # discrete translate (every window is the first one shifted by the stride), so a picture costs a few
+    # elements whatever its number of frames; only the captions are one element per frame.
+    @property
+    def window(self) -> str:
+        return self.input.squares(self.frames[0].cells) if self.frames else ""
+
+    @property
+    def current(self) -> str:
+        return self.output.squares([self.frames[0].out]) if self.frames else ""
+
+    @property
+    def window_moves(self) -> str:
+        """SMIL translate values, one per frame: where the first window moves to."""
+        (r0, c0), cell = self.frames[0].cells[0], self.input.cell
+        return ";".join(f"{(f.cells[0][1] - c0) * cell} {(f.cells[0][0] - r0) * cell}" for f in self.frames)
+
+    @property
+    def current_moves(self) -> str:
+        cell = self.output.cell
+        return ";".join(f"{f.out[1] * cell} {f.out[0] * cell}" for f in self.frames)
+
+    @property
+    def captions(self) -> list[tuple[str, str]]:
+        """(keyTimes, text) per frame: the caption shows during its frame's second of the loop."""
+        n = len(self.frames)
+        return [(f"0;{_time(i / n)};{_time((i + 1) / n)}", f.sum_text or f"y[{f.out[0]},{f.out[1]}]")
+                for i, f in enumerate(self.frames)]
+
+
+def _time(fraction: float) -> str:
+    return repr(round(fraction, 6))
+
 
 def spec_of(params: dict) -> ar.ConvSpec | None:
     try:

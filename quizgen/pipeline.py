@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, questions, solve
+from . import __version__, questions, reference, solve
 from .bank import Bank, load_bank
 from .errors import QuizgenError
 from .formats import FORMATS
 from .output import write_files
+from .parallel import ordered_map
 from .record import Draft, Question
 from .render import Renderer
 from .variants import draw_config, question_rng
@@ -25,6 +26,9 @@ class Version:
     @property
     def max_score(self) -> float:
         return sum(q.points for q in self.questions)
+
+    def header(self) -> dict:
+        return {"version": self.id, "max_score": self.max_score}
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,8 @@ class QuizSet:
     def title(self) -> str:
         return self.bank.title
 
-    def to_dict(self) -> dict:
+    def header(self) -> dict:
+        """The key's fields other than its versions."""
         return {
             "format": "quizgen-quizset/1",
             "generator": f"quizgen {__version__}",
@@ -49,38 +54,84 @@ class QuizSet:
             "title": self.title,
             "seed": self.seed,
             "language": self.language,
-            "versions": [{"version": v.id, "max_score": v.max_score,
-                          "questions": [q.to_dict() for q in v.questions]} for v in self.versions],
         }
 
+    def to_dict(self) -> dict:
+        return {**self.header(),
+                "versions": [{**v.header(), "questions": [q.to_dict() for q in v.questions]}
+                             for v in self.versions]}
 
-def draft_all(bank: Bank, version_ids: list[str], seed: int) -> list[Draft]:
-    """Variants stage: each (version, question) gets its own seeded generator; the parameter spaces of a
-    question are worked out once and shared by every version."""
-    slots = [(number, spec, questions.get(spec.type)) for number, spec in enumerate(bank.questions, 1)]
-    spaces = {spec.id: qtype.spaces(spec, bank) for _, spec, qtype in slots}
-    drafts = []
-    for version in version_ids:
-        for number, spec, qtype in slots:
-            rng = question_rng(seed, version, spec.id)
-            config = draw_config(spec, bank, qtype, spaces[spec.id], rng)
-            drafts.append(qtype.build(spec, bank, config, rng, version, number))
-    return drafts
+
+DRAFT_CACHE = 20_000   # distinct drafts kept for reuse in one run (a few kB each)
+
+
+class Drafter:
+    """Variants stage: each (version, question) draws from its own seeded generator; the parameter spaces
+    of a question are worked out once and shared by every version. Versions that draw the same
+    configuration and content share one Draft (built, checked by torch and rendered once): with thousands
+    of versions, most size questions repeat."""
+
+    def __init__(self, bank: Bank, seed: int):
+        self.bank, self.seed = bank, seed
+        self.slots = [(number, spec, questions.get(spec.type)) for number, spec in enumerate(bank.questions, 1)]
+        self.spaces = {spec.id: qtype.spaces(spec, bank) for _, spec, qtype in self.slots}
+        self._drafts: dict[tuple, Draft] = {}
+        self._fresh: list[Draft] = []      # built since the last take_fresh(): not yet confirmed by torch
+
+    def version(self, version: str) -> list[Draft]:
+        drafts = []
+        for number, spec, qtype in self.slots:
+            rng = question_rng(self.seed, version, spec.id)
+            config = draw_config(spec, self.bank, qtype, self.spaces[spec.id], rng)
+            content = qtype.content(spec, self.bank, config, rng)
+            key = (spec.id, config, content)
+            draft = self._drafts.get(key)
+            if draft is None:
+                draft = qtype.build(spec, self.bank, config, content, version, number)
+                if len(self._drafts) >= DRAFT_CACHE:
+                    self._drafts.pop(next(iter(self._drafts)))    # the oldest: memory stays bounded
+                self._drafts[key] = draft
+                self._fresh.append(draft)
+            drafts.append(draft)
+        return drafts
+
+    def take_fresh(self) -> list[Draft]:
+        """The drafts built since the last call, for the solve stage to confirm."""
+        fresh, self._fresh = self._fresh, []
+        return fresh
+
+
+VERSIONS_PER_TASK = 250   # versions built together by one process with --jobs
 
 
 def build(bank: Bank, version_ids: list[str], seed: int, language: str, renderer: Renderer,
-          roster: bool = False) -> QuizSet:
-    drafts = draft_all(bank, version_ids, seed)
-    solve.cross_check(drafts, bank.file)
-    per_version: dict[str, list[Question]] = {v: [] for v in version_ids}
-    for draft in drafts:
-        per_version[draft.version].append(renderer.question(draft, language))
-    return QuizSet(bank, seed, language, [Version(v, per_version[v]) for v in version_ids], roster)
+          roster: bool = False, jobs: int = 1) -> QuizSet:
+    """Draft, check and render every version; with ``jobs`` > 1, batches of versions in that many processes
+    (each version depends only on bank, seed and its id, so the set is the same)."""
+    tasks = [version_ids[i:i + VERSIONS_PER_TASK] for i in range(0, len(version_ids), VERSIONS_PER_TASK)]
+    if jobs > 1:
+        reference.load_torch()   # once, before the processes are forked: each would import it again
+    state = (Drafter(bank, seed), renderer, language)
+    versions = [v for batch in ordered_map(_build_versions, state, tasks, jobs) for v in batch]
+    return QuizSet(bank, seed, language, versions, roster)
+
+
+def _build_versions(state, version_ids: list[str]) -> list[Version]:
+    drafter, renderer, language = state
+    drafted = [(version, drafter.version(version)) for version in version_ids]
+    solve.cross_check(drafter.take_fresh(), drafter.bank.file)
+    rendered: dict[int, Question] = {}     # by draft: a shared draft is rendered once
+
+    def question(draft: Draft) -> Question:
+        if id(draft) not in rendered:
+            rendered[id(draft)] = renderer.question(draft, language)
+        return rendered[id(draft)]
+    return [Version(version, [question(d) for d in drafts]) for version, drafts in drafted]
 
 
 def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1, seed: int | None = None,
              language: str | None = None, roster: str | None = None,
-             templates: str | None = None) -> tuple[list[Path], list[str]]:
+             templates: str | None = None, jobs: int = 1) -> tuple[list[Path], list[str]]:
     """Write the formats asked for; return the files written and the formats' warnings."""
     bank = load_bank(bank_path)
     unknown = [f for f in formats if f not in FORMATS]
@@ -89,7 +140,7 @@ def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1
     renderer = Renderer(templates)
     version_ids = read_roster(roster) if roster else [f"v{n}" for n in range(1, versions + 1)]
     quizset = build(bank, version_ids, bank.seed if seed is None else seed, language or bank.language, renderer,
-                    roster=bool(roster))
+                    roster=bool(roster), jobs=jobs)
     if roster and "sheet" not in formats:
         formats = [*formats, "sheet"]   # handed out per student: the sheet to type their answers into
     files: dict[str, bytes] = {}
@@ -105,13 +156,13 @@ def check(bank_path: str, versions: int = 20, seed: int | None = None) -> tuple[
     bank = load_bank(bank_path)
     renderer = Renderer()
     seed = bank.seed if seed is None else seed
-    version_ids = [f"v{n}" for n in range(1, versions + 1)]
-    drafts = draft_all(bank, version_ids, seed)
-    checks = solve.cross_check(drafts, bank.file)
+    drafter = Drafter(bank, seed)
+    drafted = [drafter.version(f"v{n}") for n in range(1, versions + 1)]
+    solve.cross_check(drafter.take_fresh(), bank.file)
     for language in ("es", "en"):  # every text renders in both languages
-        for draft in drafts[:len(bank.questions)]:
+        for draft in drafted[0]:
             renderer.question(draft, language)
-    return bank, checks
+    return bank, sum(len(draft.checks) for drafts in drafted for draft in drafts)
 
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")

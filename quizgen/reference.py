@@ -23,7 +23,8 @@ _TORCH_MESSAGES = (
 )
 
 
-def _torch():
+def load_torch():
+    """torch and its functional module, imported on first use (processes forked later share the import)."""
     import torch  # noqa: PLC0415 - deliberately lazy: ~1.5 s
     import torch.nn.functional as functional  # noqa: PLC0415
     return torch, functional
@@ -69,7 +70,7 @@ def reason_of(message: str) -> str:
 
 def outcome(conv: Conv) -> Outcome:
     """Run torch on zeros of the given shapes and report the output shape or the rejection."""
-    torch, functional = _torch()
+    torch, functional = load_torch()
     x = torch.zeros(1, 1, *conv.input_shape, dtype=torch.float64)
     w = torch.zeros(1, 1, *[max(k, 0) for k in conv.kernel_shape], dtype=torch.float64)
     try:
@@ -82,18 +83,25 @@ def outcome(conv: Conv) -> Outcome:
     return Outcome(shape=tuple(y.shape[2:]))
 
 
+_OUTCOMES: dict[Conv, Outcome] = {}
+OUTCOME_CACHE = 100_000
+
+
 def outcomes(convs: Sequence[Conv]) -> list[Outcome]:
-    """outcome() for many, running each distinct configuration once."""
-    cache: dict[Conv, Outcome] = {}
+    """outcome() for many, running each distinct configuration once in a run."""
+    found = []
     for conv in convs:
-        if conv not in cache:
-            cache[conv] = outcome(conv)
-    return [cache[conv] for conv in convs]
+        if conv not in _OUTCOMES:
+            if len(_OUTCOMES) >= OUTCOME_CACHE:
+                _OUTCOMES.clear()
+            _OUTCOMES[conv] = outcome(conv)
+        found.append(_OUTCOMES[conv])
+    return found
 
 
 def conv2d_values(jobs: Sequence[tuple[Conv, list, list]]) -> list[list[list[float]]]:
     """Output values for many (conv, image, kernel) jobs; jobs with identical shapes share one grouped call."""
-    torch, functional = _torch()
+    torch, functional = load_torch()
     groups: dict[Conv, list[int]] = defaultdict(list)
     for index, (conv, _, _) in enumerate(jobs):
         groups[conv].append(index)

@@ -6,10 +6,10 @@ all (not text, no header, no known question) is a located QuizgenError.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Iterator
 from pathlib import Path
 
 from .errors import QuizgenError
@@ -28,39 +28,58 @@ class Submission:
     problem: str = ""      # why the row cannot be graded whatever the key says ("" if it can)
 
 
-@dataclass
 class SubmissionFile:
-    rows: list[Submission]
-    ignored_columns: list[str] = field(default_factory=list)
-    missing_questions: list[str] = field(default_factory=list)
+    """A submission file, read as a stream of rows: ``rows()`` reads it from the start each time it is
+    called (grading reads a file twice: once to account for every row, once to grade), so a file of a
+    million rows is never held in memory. The header is read (and checked) when the file is opened."""
+
+    def __init__(self, path: str, question_ids: list[str], ignored_columns: list[str],
+                 missing_questions: list[str]):
+        self.path = path
+        self.question_ids = question_ids
+        self.ignored_columns = ignored_columns
+        self.missing_questions = missing_questions
+
+    def rows(self) -> Iterator[Submission]:
+        raise NotImplementedError
 
 
 def read_submissions(path: str, question_ids: list[str]) -> SubmissionFile:
-    text = _read_text(path)
-    if Path(path).suffix.lower() == ".json" or text.lstrip()[:1] in ("[", "{"):
-        return _read_json(path, text, question_ids)
-    return _read_csv(path, text, question_ids)
+    start = _check_file(path)
+    if Path(path).suffix.lower() == ".json" or start.lstrip()[:1] in ("[", "{"):
+        return JsonSubmissions(path, question_ids)
+    return CsvSubmissions(path, question_ids)
 
 
-def _read_text(path: str) -> str:
+def _check_file(path: str) -> str:
+    """The start of the file as text, once it is known to be a readable, non-empty text file."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+            blank = not head.strip() and not handle.read(1 << 20).strip()   # a few spaces, then content?
     except FileNotFoundError:
         raise QuizgenError("no such file; give a CSV or JSON file of submissions", file=path) from None
     except (IsADirectoryError, PermissionError) as error:
         raise QuizgenError(f"cannot read it ({error.__class__.__name__}); give a CSV or JSON file of "
                            "submissions", file=path) from None
-    if b"\0" in data[:4096] or data[:4] == b"PK\x03\x04":
+    if b"\0" in head or head[:4] == b"PK\x03\x04":
         raise QuizgenError("not a CSV or JSON text file (a spreadsheet? save it as CSV UTF-8)", file=path,
                            line=1)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
-        raise QuizgenError("not UTF-8 text; save the file as CSV UTF-8 (or JSON)", file=path, line=line) from None
-    if not text.strip():
+    if blank:
         raise QuizgenError(f"empty file; {HEADER_HELP}", file=path, line=1)
-    return text
+    return head.decode("utf-8-sig", errors="ignore")
+
+
+def _not_utf8(path: str) -> QuizgenError:
+    """The error for a file that is not UTF-8, at the first line that is not (found by reading it again:
+    a text stream reports where in its buffer decoding failed, not where in the file)."""
+    with open(path, "rb") as handle:
+        for line, data in enumerate(handle, 1):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                break
+    return QuizgenError("not UTF-8 text; save the file as CSV UTF-8 (or JSON)", file=path, line=line)
 
 
 def _question_of(name: str, question_ids: list[str]) -> str | None:
@@ -77,51 +96,68 @@ def _match_questions(names: list[str], question_ids: list[str]) -> dict[str, str
 
 # --- CSV --------------------------------------------------------------------------------------------
 
-def _read_csv(path: str, text: str, question_ids: list[str]) -> SubmissionFile:
-    lines = text.splitlines()
-    header_index = next((n for n, line in enumerate(lines) if line.strip(" \t,;\"")), None)
-    if header_index is None:
-        raise QuizgenError(f"no header row; {HEADER_HELP}", file=path, line=1)
-    first = lines[header_index]
-    delimiter = next((d for d in DELIMITERS if _id_column(next(csv.reader([first], delimiter=d))) is not None),
-                     None)
-    if delimiter is None:
-        raise QuizgenError(f"no student_id column in the header ({first[:80]!r}); {HEADER_HELP}",
-                           file=path, line=header_index + 1)
-    records = _records(path, text, delimiter)
-    (header_line, header), body = records[0], records[1:]
-    names = [h.strip() for h in header]
-    id_col = _id_column(names)
-    version_col = next((i for i, n in enumerate(names) if n.lower() == "version"), None)
-    columns = _question_columns(path, header_line, names, question_ids)
-    ignored = [n for i, n in enumerate(names) if i not in (id_col, version_col) and i not in columns and n]
-    rows = []
-    for line, row in body:
-        student = _cell(row, id_col)
-        version = _cell(row, version_col) if version_col is not None else student
-        answers = {q: row[i] for i, q in columns.items() if i < len(row) and row[i].strip()}
-        extra = any(c.strip() for c in row[len(names):])
-        problem = (f"the row has {len(row)} cells but the header has {len(names)}: an answer with a "
-                   f"'{delimiter}' in it must be in double quotes") if extra else ""
-        rows.append(Submission(line, student, version, answers, problem))
-    return SubmissionFile(rows, ignored, [q for q in question_ids if q not in columns.values()])
+class CsvSubmissions(SubmissionFile):
+    def __init__(self, path: str, question_ids: list[str]):
+        self.path = path
+        self.delimiter, first_line = self._delimiter()
+        header_line, header = next(self._records(skip_to=first_line), (first_line, []))
+        self.header_line = header_line
+        self.names = [h.strip() for h in header]
+        self.id_col = _id_column(self.names)
+        self.version_col = next((i for i, n in enumerate(self.names) if n.lower() == "version"), None)
+        self.columns = _question_columns(path, header_line, self.names, question_ids)
+        ignored = [n for i, n in enumerate(self.names)
+                   if i not in (self.id_col, self.version_col) and i not in self.columns and n]
+        super().__init__(path, question_ids, ignored, [q for q in question_ids if q not in self.columns.values()])
 
+    def _delimiter(self) -> tuple[str, int]:
+        """The separator the header row uses, and the header's line."""
+        with self._open() as handle:
+            try:
+                found = next(((n, line) for n, line in enumerate(handle, 1) if line.strip(" \t\r\n,;\"")), None)
+            except UnicodeDecodeError:
+                raise _not_utf8(self.path) from None
+        if found is None:
+            raise QuizgenError(f"no header row; {HEADER_HELP}", file=self.path, line=1)
+        number, first = found
+        delimiter = next((d for d in DELIMITERS
+                          if _id_column(next(csv.reader([first], delimiter=d), [])) is not None), None)
+        if delimiter is None:
+            raise QuizgenError(f"no student_id column in the header ({first.strip()[:80]!r}); {HEADER_HELP}",
+                               file=self.path, line=number)
+        return delimiter, number
 
-def _records(path: str, text: str, delimiter: str) -> list[tuple[int, list[str]]]:
-    """(line where the row starts, cells) for every row with something in it. Strict quoting: a quote
-    left open would otherwise swallow every row after it into one answer."""
-    csv.field_size_limit(min(sys.maxsize, 2 ** 31 - 1))   # a huge cell is one too-long answer, not a bad file
-    records, previous = [], 0
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                records.append((previous + 1, row))
-            previous = reader.line_num
-    except csv.Error as error:
-        hint = "; a double quote opened on this line is never closed" if "end of data" in str(error) else ""
-        raise QuizgenError(f"not readable as CSV ({error}){hint}", file=path, line=previous + 1) from None
-    return records
+    def _open(self):
+        return open(self.path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed by the caller
+
+    def _records(self, skip_to: int) -> Iterator[tuple[int, list[str]]]:
+        """(line where the row starts, cells) for every row with something in it, from line ``skip_to``.
+        Strict quoting: a quote left open would otherwise swallow every row after it into one answer."""
+        csv.field_size_limit(min(sys.maxsize, 2 ** 31 - 1))   # a huge cell is one too-long answer, not a bad file
+        with self._open() as handle:
+            reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
+            previous = 0
+            try:
+                for row in reader:
+                    if previous + 1 >= skip_to and any(cell.strip() for cell in row):
+                        yield previous + 1, row
+                    previous = reader.line_num
+            except csv.Error as error:
+                hint = "; a double quote opened on this line is never closed" if "end of data" in str(error) else ""
+                raise QuizgenError(f"not readable as CSV ({error}){hint}", file=self.path, line=previous + 1) from None
+            except UnicodeDecodeError:
+                raise _not_utf8(self.path) from None
+
+    def rows(self) -> Iterator[Submission]:
+        names, columns, id_col, version_col = self.names, self.columns, self.id_col, self.version_col
+        for line, row in self._records(skip_to=self.header_line + 1):
+            student = _cell(row, id_col)
+            version = _cell(row, version_col) if version_col is not None else student
+            answers = {q: row[i] for i, q in columns.items() if i < len(row) and row[i].strip()}
+            extra = any(c.strip() for c in row[len(names):])
+            problem = (f"the row has {len(row)} cells but the header has {len(names)}: an answer with a "
+                       f"'{self.delimiter}' in it must be in double quotes") if extra else ""
+            yield Submission(line, student, version, answers, problem)
 
 
 def _question_columns(path: str, line: int, names: list[str], question_ids: list[str]) -> dict[int, str]:
@@ -153,8 +189,23 @@ def _id_column(names: list[str]) -> int | None:
 
 # --- JSON -------------------------------------------------------------------------------------------
 
-def _read_json(path: str, text: str, question_ids: list[str]) -> SubmissionFile:
-    """A JSON array of submissions; each item's line is where it starts."""
+class JsonSubmissions(SubmissionFile):
+    """A JSON array of submissions, read whole (a JSON array cannot be streamed without a parser of its
+    own; CSV is the format for very large courses); each item's line is where it starts."""
+
+    def __init__(self, path: str, question_ids: list[str]):
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise _not_utf8(path) from None
+        self._rows, unknown, seen_questions = _json_rows(path, text, question_ids)
+        super().__init__(path, question_ids, sorted(unknown), [q for q in question_ids if q not in seen_questions])
+
+    def rows(self) -> Iterator[Submission]:
+        return iter(self._rows)
+
+
+def _json_rows(path: str, text: str, question_ids: list[str]):
     decoder = json.JSONDecoder()
     try:
         data = decoder.decode(text)
@@ -191,7 +242,7 @@ def _read_json(path: str, text: str, question_ids: list[str]) -> SubmissionFile:
     if data and not seen_questions and unknown:
         raise QuizgenError(f"the answers name no question of this key; allowed question ids: "
                            f"{', '.join(question_ids)}", file=path, line=1)
-    return SubmissionFile(rows, sorted(unknown), [q for q in question_ids if q not in seen_questions])
+    return rows, unknown, seen_questions
 
 
 def _item_lines(text: str, decoder: json.JSONDecoder):

@@ -10,7 +10,7 @@ import hashlib
 import itertools
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -21,6 +21,7 @@ from .errors import InvalidConfiguration
 MAX_RANGE = 10_000          # values in one range
 DRAWS = 400                 # rejection-sampling attempts before enumerating
 MAX_ENUMERATION = 300_000   # configurations we are willing to enumerate
+MAX_VERDICTS = 100_000      # configurations whose verdict on the constraints is remembered, per question
 
 NAMED_KERNELS = {
     "sobel-x": [[1, 0, -1], [2, 0, -2], [1, 0, -1]],
@@ -115,6 +116,8 @@ class Spaces:
     strides: list
     paddings: list
     dilations: list
+    # A configuration's verdict on the constraints, remembered: versions draw the same ones again and again.
+    verdicts: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def size(self) -> int:
         return math.prod(len(c) for c in (self.images, self.kernels, self.strides, self.paddings, self.dilations))
@@ -221,9 +224,15 @@ def check_constraints(question: QuestionSpec, bank: Bank, qtype) -> dict:
 def draw_config(question: QuestionSpec, bank: Bank, qtype, spaces: Spaces, rng: random.Random) -> Config:
     """A configuration from the question's spaces meeting its constraints, or a located error."""
     constraints = check_constraints(question, bank, qtype)
+    verdicts = spaces.verdicts
     for _ in range(DRAWS):
         config = spaces.draw(rng)
-        if satisfies(config, constraints, qtype):
+        verdict = verdicts.get(config)
+        if verdict is None:
+            if len(verdicts) >= MAX_VERDICTS:
+                verdicts.clear()
+            verdict = verdicts[config] = satisfies(config, constraints, qtype)
+        if verdict:
             return config
     total = spaces.size()
     where = question.path_of("constraints") if "constraints" in question.fields else question.path

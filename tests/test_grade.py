@@ -3,6 +3,7 @@ every report. Right answers come from the key; wrong ones are derived from the d
 (or from torch), never typed in."""
 import csv
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -163,10 +164,22 @@ def test_student_text_cannot_script_the_feedback_even_inside_a_format_error(hand
     result = run_cli("grade", "--key", folder / "out/key.json", tmp_path / "subs.csv", "--out", tmp_path / "g")
     assert result.returncode == 0, result.stderr
     html = (tmp_path / "g/feedback/ana.html").read_text()
-    assert "<script>" not in html and "<img" not in html
+    assert "<script>" not in html and "<img src=x" not in html and "&lt;img src=x" in html
     assert "«&lt;script&gt;alert(1)&lt;/script&gt;» no es un número" in html   # escaped once, shown as typed
     markdown = (tmp_path / "g/feedback/ana.md").read_text()
     assert "\r" not in markdown and "\n# heading" not in markdown
+
+
+def test_html_feedback_shows_each_animation_from_one_shared_file(graded):
+    out, _, _ = graded
+    pages = sorted((out / "feedback").glob("*.html"))
+    sources = [re.findall(r'<img src="(pictures/[0-9a-f]+\.svg)" alt="([^"]+)"', page.read_text()) for page in pages]
+    assert all(sources) and all(alt for page in sources for _, alt in page)
+    shared = {src for page in sources for src, _ in page}
+    assert len(shared) < sum(len(page) for page in sources)          # students of one version share them
+    assert {f"pictures/{p.name}" for p in (out / "feedback/pictures").iterdir()} == shared
+    for src in shared:
+        assert (out / "feedback" / src).read_text().startswith("<svg") and "animateTransform" in (out / "feedback" / src).read_text()
 
 
 def test_regrading_into_the_same_folder_leaves_no_feedback_of_the_earlier_run(handed_out, tmp_path):
@@ -180,7 +193,9 @@ def test_regrading_into_the_same_folder_leaves_no_feedback_of_the_earlier_run(ha
         assert result.returncode == 0, result.stderr
         if sheet == "first":
             assert len(list((tmp_path / "g/feedback").glob("x*.md"))) == 1   # a 300-character id gets a short name
-    assert sorted(p.name for p in (tmp_path / "g/feedback").iterdir()) == ["ana.html", "ana.md"]
+    assert sorted(p.name for p in (tmp_path / "g/feedback").iterdir()) == ["ana.html", "ana.md", "pictures"]
+    shown = set(re.findall(r'src="pictures/([^"]+)"', (tmp_path / "g/feedback/ana.html").read_text()))
+    assert {p.name for p in (tmp_path / "g/feedback/pictures").iterdir()} == shown     # only ana's, this run's
 
 
 def test_gradebooks_for_moodle_and_canvas(graded):

@@ -45,6 +45,17 @@ def record(**params):
                                                                 "dilation": [1, 1], **params}}
 
 
+def squares(path: str) -> set[tuple[float, float]]:
+    """The top-left corners of the squares of an SVG path written as M x y h.. v.. h-.. z."""
+    return {tuple(map(float, square[1:].split("h")[0].split())) for square in path.split("z") if square}
+
+
+def moves(element) -> list[tuple[float, float]]:
+    animation = element.find(f"{SVG}animateTransform")
+    assert animation.get("type") == "translate" and animation.get("repeatCount") == "indefinite"
+    return [tuple(map(float, value.split())) for value in animation.get("values").split(";")]
+
+
 def test_a_key_picture_draws_padding_input_kernel_output_and_one_frame_per_position():
     params = record(input_shape=[5, 7], kernel_shape=[3, 3], stride=[2, 2], padding=[1, 1])["params"]
     layout = pictures.picture(params)
@@ -54,19 +65,35 @@ def test_a_key_picture_draws_padding_input_kernel_output_and_one_frame_per_posit
     assert (layout.kernel.rows, layout.kernel.cols, layout.output.rows, layout.output.cols) == (3, 3, 3, 4)
     root, classes = drawn(Renderer().svg(record(**params), "en", key=True))
     assert classes.count("pad") == 4                              # top, bottom, left and right bands
-    frames = [g for g in root.iter(f"{SVG}g") if g.get("class") == "frame"]
-    assert len(frames) == 3 * 4
-    for frame in frames:
-        window = next(p for p in frame.iter(f"{SVG}path") if p.get("class") == "win")
-        assert window.get("d").count("z") == 9                    # one square per kernel cell
-        assert frame.find(f"{SVG}animate").get("repeatCount") == "indefinite"
+    captions = [t for t in root.iter(f"{SVG}text") if "frame" in (t.get("class") or "").split()]
+    assert len(captions) == 3 * 4
+    assert [c.find(f"{SVG}animate").get("keyTimes").split(";")[1] for c in captions][:2] == ["0.0", "0.083333"]
+
+
+def test_each_frame_of_the_animation_lights_the_window_of_its_position_and_its_output_cell():
+    for params in CONFIGS[::7]:
+        layout = pictures.picture(params)
+        if layout is None:
+            continue
+        root, _ = drawn(Renderer().svg(record(**params), "en", key=True))
+        paths = {p.get("class"): p for p in root.iter(f"{SVG}path")}
+        cell, (x0, y0) = layout.input.cell, (layout.input.x, layout.input.y)
+        window, current = squares(paths["win"].get("d")), squares(paths["cur"].get("d"))
+        assert len(window) == params["kernel_shape"][0] * params["kernel_shape"][1]
+        frames = pictures.frames(layout.spec, limit=pictures.MAX_FRAMES)
+        assert len(moves(paths["win"])) == len(moves(paths["cur"])) == len(frames)
+        for frame, (dx, dy), (ox, oy) in zip(frames, moves(paths["win"]), moves(paths["cur"])):
+            lit = {(x + dx, y + dy) for x, y in window}
+            assert lit == {(x0 + j * cell, y0 + i * cell) for i, j in frame.cells}, params
+            (x, y), = current
+            assert (x + ox, y + oy) == (layout.output.x + frame.out[1] * cell, layout.output.y + frame.out[0] * cell)
 
 
 def test_long_animations_show_the_first_positions_and_say_how_many_there_are():
     question = record(input_shape=[20, 20], kernel_shape=[3, 3])
     root, _ = drawn(Renderer().svg(question, "en", key=True))
-    frames = [g for g in root.iter(f"{SVG}g") if g.get("class") == "frame"]
-    assert len(frames) == pictures.MAX_FRAMES
+    captions = [t for t in root.iter(f"{SVG}text") if "frame" in (t.get("class") or "").split()]
+    assert len(captions) == pictures.MAX_FRAMES
     assert "324" in "".join(root.itertext())
 
 

@@ -11,15 +11,23 @@ class Json(Format):
     name = "json"
 
     def files(self, quizset, renderer):
-        return {"key.json": key_json(quizset.to_dict()).encode("utf-8")}
+        return {"key.json": key_json(quizset).encode("utf-8")}
 
 
-def key_json(document: dict) -> str:
-    def compact(value):
-        return json.dumps(value, ensure_ascii=False)
-    head = ",\n".join(f"  {compact(k)}: {compact(v)}" for k, v in document.items() if k != "versions")
+def key_json(quizset) -> str:
+    lines: dict[int, str] = {}      # a question record shared by versions is encoded once
+
+    def line(question) -> str:
+        if id(question) not in lines:
+            lines[id(question)] = compact(question.to_dict())
+        return lines[id(question)]
+    head = ",\n".join(f"  {compact(k)}: {compact(v)}" for k, v in quizset.header().items())
     versions = ",\n".join(
-        "    {" + ", ".join(f"{compact(k)}: {compact(v)}" for k, v in version.items() if k != "questions")
-        + ', "questions": [\n' + ",\n".join(f"      {compact(q)}" for q in version["questions"]) + "\n    ]}"
-        for version in document["versions"])
+        "    {" + ", ".join(f"{compact(k)}: {compact(v)}" for k, v in version.header().items())
+        + ', "questions": [\n' + ",\n".join(f"      {line(q)}" for q in version.questions) + "\n    ]}"
+        for version in quizset.versions)
     return "{\n" + head + ',\n  "versions": [\n' + versions + "\n  ]\n}\n"
+
+
+def compact(value) -> str:
+    return json.dumps(value, ensure_ascii=False)

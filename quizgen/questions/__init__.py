@@ -31,7 +31,13 @@ class QuestionType:
         """Type-specific filter on a drawn configuration."""
         return True
 
-    def build(self, question: QuestionSpec, bank: Bank, config, rng, version: str, number: int):
+    def content(self, question: QuestionSpec, bank: Bank, config, rng):
+        """What a version draws beyond its configuration (an image's values, say), as hashable data. The
+        build is a function of (question, configuration, content) only, so versions that draw the same
+        share one draft: built, solved and rendered once."""
+        return None
+
+    def build(self, question: QuestionSpec, bank: Bank, config, content, version: str, number: int):
         raise NotImplementedError
 
 

@@ -13,13 +13,19 @@ CELLS_SHOWN = 4  # worked product-sums; beyond this the rest follow "in the same
 class ConvValues(QuestionType):
     name = "conv_values"
 
-    def build(self, question, bank, config, rng, version, number):
-        spec = config.spec()
+    def content(self, question, bank, config, rng):
+        """The image and the kernel, each a tuple of rows."""
         fields = question.fields
         image = fill(fields.get("image", {}).get("content", "ones"), config.input_shape, rng, bank,
                      question.path_of("image") + ("content",))
         kernel = fill(fields.get("kernel", {}).get("values", "ones"), config.kernel_shape, rng, bank,
                       question.path_of("kernel") + ("values",))
+        return tuple(map(tuple, image)), tuple(map(tuple, kernel))
+
+    def build(self, question, bank, config, content, version, number):
+        spec = config.spec()
+        fields = question.fields
+        image, kernel = ([list(row) for row in matrix] for matrix in content)
         values = ar.correlate2d(image, kernel, spec)
         integers = all(float(v).is_integer() for m in (image, kernel) for row in m for v in row)
         built = draft(self, question, config, version, number, exact=integers,

@@ -10,7 +10,7 @@ from .common import draft, shape_check, size_mistakes
 class OutputSize(QuestionType):
     name = "output_size"
 
-    def build(self, question, bank, config, rng, version, number):
+    def build(self, question, bank, config, content, version, number):
         spec = config.spec()
         return draft(self, question, config, version, number,
                      answer={"kind": "shape", "value": list(spec.output_shape)},

@@ -22,7 +22,7 @@ class SamePadding(QuestionType):
         # The padding is the unknown: the question is drawn with 'same' and answered with numbers.
         return replace(super().spaces(question, bank), strides=[(1, 1)], paddings=["same"])
 
-    def build(self, question, bank, config, rng, version, number):
+    def build(self, question, bank, config, content, version, number):
         pads = [ar.same_padding(k, d) for k, d in zip(config.kernel_shape, config.dilation)]
         spec = ar.ConvSpec(tuple(ar.ConvDim(i, k, 1, before, after, d) for i, k, d, (before, after)
                                  in zip(config.input_shape, config.kernel_shape, config.dilation, pads)))

@@ -22,7 +22,7 @@ class Validity(QuestionType):
         same_artifact = config.padding == "same" and (min(config.kernel_shape) <= 0 or min(config.dilation) <= 0)
         return len(reasons) <= 1 and not same_artifact
 
-    def build(self, question, bank, config, rng, version, number):
+    def build(self, question, bank, config, content, version, number):
         reasons = config.reasons()
         code = reasons[0] if reasons else "valid"
         if reasons:
