@@ -1,13 +1,17 @@
 """quizgen's benchmark: what this machine does per second, each figure beside its floor.
 
-    .venv/bin/python bench/run.py [--versions 1000] [--students 2000]
+    .venv/bin/python bench/run.py [--versions 1000] [--students 2000] [--million]
 
 - generation: questions/s written to JSON and to Moodle XML from the shipped randomized bank (10 questions
-  per version), end to end in one process; floor: rendering the same records with the same templates,
-  with no sampling and no solving.
-- grading: submissions/s (10 answers each) with the key regenerated from bank and seed; floor: reading
-  the same CSV with the csv module and nothing else. Scores only, and with every report (feedback files).
+  per version), end to end in one process (and JSON with --jobs 2); floor: rendering the same records with
+  the same templates into the same format, with no sampling and no solving.
+- grading: submissions/s (10 answers each) with the key regenerated from bank and seed, every student a
+  version of their own; scores only, then with every report (feedback files included), then with
+  --jobs 2; and a course of 20 versions shared by 10x the students. Floor: reading the same CSV with the
+  csv module and nothing else.
 - start-up: wall time and peak memory of `quizgen --help` and `quizgen solve` in a fresh process.
+- --million: `quizgen grade` of 1,000,000 submissions (20 versions, saved key, every report) in a fresh
+  process: wall time and peak memory (about 10 minutes and 25 GB of feedback files on this machine).
 
 Not part of the tests: timings belong here, not in assertions.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import platform
+import random
 import subprocess
 import sys
 import tempfile
@@ -25,12 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from quizgen import pipeline  # noqa: E402
+from quizgen import grade, pipeline, solve  # noqa: E402
 from quizgen.bank import load_bank  # noqa: E402
+from quizgen.cli import tune_gc  # noqa: E402
 from quizgen.formats import FORMATS  # noqa: E402
-from quizgen.grade import grade  # noqa: E402
 from quizgen.render import Renderer  # noqa: E402
-from quizgen.reports import report_files  # noqa: E402
 
 BANK = ROOT / "banks" / "convolution-practice.en.yaml"
 
@@ -46,36 +50,73 @@ def generation(versions: int, folder: Path) -> list[tuple]:
     questions = versions * len(bank.questions)
     version_ids = [f"v{n}" for n in range(1, versions + 1)]
     pipeline.build(bank, ["warm-up"], bank.seed, bank.language, Renderer())    # torch imported, templates compiled
+    drafter = pipeline.Drafter(bank, bank.seed)
+    drafted = [(v, drafter.version(v)) for v in version_ids]                  # sampled and solved beforehand
+    solve.cross_check(drafter.take_fresh(), bank.file)
     rows = []
-    for name in ("json", "moodle"):
-        seconds, _ = timed(pipeline.generate, str(BANK), str(folder / name), [name], versions=versions)
+    for name, jobs in (("json", 1), ("moodle", 1), ("json", 2)):
+        seconds, _ = timed(pipeline.generate, str(BANK), str(folder / f"{name}{jobs}"), [name], versions=versions,
+                           jobs=jobs)
         renderer = Renderer()
-        drafts = pipeline.draft_all(bank, version_ids, bank.seed)
 
         def render_only():
-            quizset = pipeline.QuizSet(bank, bank.seed, bank.language, [
-                pipeline.Version(v, [renderer.question(d, bank.language) for d in drafts if d.version == v])
-                for v in version_ids])
+            rendered = {}
+            versions_ = [pipeline.Version(v, [rendered.setdefault(id(d), renderer.question(d, bank.language))
+                                              for d in drafts]) for v, drafts in drafted]
+            quizset = pipeline.QuizSet(bank, bank.seed, bank.language, versions_)
             return FORMATS[name].files(quizset, renderer)
         floor, _ = timed(render_only)
-        rows.append((f"generate {name}", questions / seconds, "questions/s", questions / floor, seconds / floor))
+        label = f"generate {name}" + (f" --jobs {jobs}" if jobs > 1 else "")
+        rows.append((label, questions / seconds, "questions/s", questions / floor, seconds / floor))
     return rows
 
 
-def grading(students: int, folder: Path) -> list[tuple]:
-    pipeline.generate(str(BANK), str(folder / "key"), ["sheet"], versions=students)
-    sheet = folder / "key" / "responses-key.csv"
+def sheet(folder: Path, versions: int, students: int) -> Path:
+    """A response sheet of ``students`` rows over ``versions`` versions: right, wrong, blank and garbled."""
+    pipeline.generate(str(BANK), str(folder), ["sheet"], versions=versions)
+    rows = list(csv.reader((folder / "responses-key.csv").open(newline="")))
+    header, body = rows[0], rows[1:]
+    rng = random.Random(1)
+    path = folder / f"submissions-{students}.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for n in range(students):
+            row = list(body[n % len(body)])
+            row[0] = f"s{n:07d}"
+            row[2:] = [rng.choices([cell, "", "3x3", "tres"], [8, 1, 1, 0.2])[0] for cell in row[2:]]
+            writer.writerow(row)
+    return path
 
-    def read_only():
-        with open(sheet, newline="", encoding="utf-8") as handle:
+
+def grading(students: int, folder: Path) -> list[tuple]:
+    own = sheet(folder / "own", students, students)              # every student a version of their own
+    shared = sheet(folder / "shared", 20, students * 10)         # 20 versions, 10x the students
+
+    def read_only(path):
+        with open(path, newline="", encoding="utf-8") as handle:
             return sum(1 for _ in csv.reader(handle))
-    floor, _ = timed(read_only)
-    renderer = Renderer()
-    scores, run = timed(grade, str(sheet), renderer, bank_path=str(BANK))
-    reports, _ = timed(report_files, run, renderer)
-    return [("grade, scores only", students / scores, "submissions/s", students / floor, scores / floor),
-            ("grade, with every report", students / (scores + reports), "submissions/s", students / floor,
-             (scores + reports) / floor)]
+
+    def scores_only():
+        key, source = grade.open_key(str(own), Renderer(), key_path=None, bank_path=str(BANK), seed=None,
+                                     versions=None, roster=None, language=None)
+        accounting = grade.account(source.rows(), key.allowed)
+        return sum(len(grade.grade_chunk(key, rows)) for rows in grade.chunks(grade.accepted_rows(source.rows(), accounting)))
+
+    def every_report(path, out, jobs=1):
+        return grade.grade(str(path), Renderer(), str(folder / out), bank_path=str(BANK), jobs=jobs)
+
+    rows = []
+    floor_own, _ = timed(read_only, own)
+    floor_shared, _ = timed(read_only, shared)
+    for label, function, args, count, floor in (
+            ("grade, scores only", scores_only, (), students, floor_own),
+            ("grade, every report", every_report, (own, "r1"), students, floor_own),
+            ("grade, every report, --jobs 2", every_report, (own, "r2", 2), students, floor_own),
+            ("grade, 20 versions shared", every_report, (shared, "r3"), students * 10, floor_shared)):
+        seconds, _ = timed(function, *args)
+        rows.append((label, count / seconds, "submissions/s", count / floor, seconds / floor))
+    return rows
 
 
 # Run through a small Python that spawns the command and reads its peak memory: measured from this (large)
@@ -86,32 +127,49 @@ subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
 print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"""
 
 
+def probe(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak MB of `quizgen ARGV` in a fresh process."""
+    result = subprocess.run([sys.executable, "-c", PROBE, sys.executable, "-m", "quizgen", *argv],
+                            capture_output=True, text=True, check=True)
+    seconds, peak_kb = result.stdout.split()
+    return float(seconds), int(peak_kb) / 1024
+
+
 def start_up() -> list[tuple]:
     rows = []
     for label, argv in (("quizgen --help", ["--help"]),
                         ("quizgen solve", ["solve", "conv2d", "--input", "7x9", "--kernel", "3", "--stride", "2"])):
-        probe = subprocess.run([sys.executable, "-c", PROBE, sys.executable, "-m", "quizgen", *argv],
-                               capture_output=True, text=True, check=True)
-        seconds, peak_kb = probe.stdout.split()
-        rows.append((label, float(seconds), "s wall", int(peak_kb) / 1024, None))
+        seconds, peak = probe(argv)
+        rows.append((label, seconds, "s wall", peak, None))
     return rows
+
+
+def million(folder: Path) -> list[tuple]:
+    pipeline.generate(str(BANK), str(folder / "m"), ["json"], versions=20)
+    path = sheet(folder / "m", 20, 1_000_000)
+    seconds, peak = probe(["grade", "--key", str(folder / "m" / "key.json"), str(path), "--out", str(folder / "rm")])
+    return [("grade 1,000,000 submissions", seconds, "s wall", peak, None)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--versions", type=int, default=1000, help="versions to generate (10 questions each)")
     parser.add_argument("--students", type=int, default=2000, help="submissions to grade (10 answers each)")
+    parser.add_argument("--million", action="store_true", help="also grade 1,000,000 submissions (slow)")
     args = parser.parse_args()
+    tune_gc()    # as the command does
     print(f"quizgen benchmark · {time.strftime('%Y-%m-%d')} · {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}, one process")
+          f"Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
         rows = generation(args.versions, Path(tmp)) + grading(args.students, Path(tmp)) + start_up()
-    print(f"{'':28} {'rate':>12}  {'unit':14} {'floor':>12}  {'x floor':>8}")
+        if args.million:
+            rows += million(Path(tmp))
+    print(f"{'':32} {'rate':>12}  {'unit':14} {'floor':>12}  {'x floor':>8}")
     for label, rate, unit, floor, ratio in rows:
         if unit == "s wall":
-            print(f"{label:28} {rate:12.3f}  {unit:14} {floor:9.0f} MB peak")
+            print(f"{label:32} {rate:12.3f}  {unit:14} {floor:9.0f} MB peak")
         else:
-            print(f"{label:28} {rate:12,.0f}  {unit:14} {floor:12,.0f}  {ratio:8.1f}")
+            print(f"{label:32} {rate:12,.0f}  {unit:14} {floor:12,.0f}  {ratio:8.1f}")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from typing import Iterable, Iterator
 from .bank import load_bank
 from .errors import QuizgenError
 from .grading import Marking, mark
+from .itemstats import item_score
 from .submissions import Submission, SubmissionFile, read_submissions
 
 SAFE_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -38,7 +39,7 @@ class ItemResult:
 
     @cached_property
     def score(self) -> float:
-        return round(self.marking.credit * self.question["points"], 6)
+        return item_score(self.marking.credit, self.question["points"])
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,9 @@ def _known(versions) -> str:
 
 @dataclass
 class Accounting:
-    """The first pass: how many rows, which row of each student is graded, and every rejection."""
+    """The first pass: how many rows, how many are graded (every row not rejected), every rejection."""
     rows: int
-    graded: dict[str, int]       # student id -> line of the row graded (the student's last valid row)
+    graded: int
     rejected: list[Rejection]
 
 
@@ -120,7 +121,7 @@ def account(rows: Iterable[Submission], versions) -> Accounting:
         rejected.append(Rejection(row, "duplicate", f"student {row.student_id!r} appears again on line "
                                                     f"{last[row.student_id][0]}; that later row was graded"))
     rejected.sort(key=lambda r: r.submission.line)
-    return Accounting(count, {student: line for student, (line, _) in last.items()}, rejected)
+    return Accounting(count, len(last), rejected)
 
 
 def _bare(row: Submission) -> Submission:
@@ -129,9 +130,10 @@ def _bare(row: Submission) -> Submission:
 
 
 def accepted_rows(rows: Iterable[Submission], accounting: Accounting) -> Iterator[Submission]:
-    """The second pass: the rows to grade, in file order."""
-    graded = accounting.graded
-    return (row for row in rows if graded.get(row.student_id) == row.line)
+    """The second pass: the rows to grade (every row not rejected), in file order. Only the rejected
+    lines are remembered between the passes, not every student."""
+    rejected = {r.submission.line for r in accounting.rejected}
+    return (row for row in rows if row.line not in rejected)
 
 
 def chunks(rows: Iterable, size: int = CHUNK) -> Iterator[list]:

@@ -22,19 +22,17 @@ class ItemStats:
     def __init__(self, slots: list[dict]):
         self.slots = slots
         self.totals = array("d")
-        self.credits = [array("d") for _ in slots]
-        self.scores = [array("d") for _ in slots]
+        self.credits = [array("d") for _ in slots]     # an item's score is its credit times its points
         self.statuses = [Counter() for _ in slots]
         self.wrong = [Counter() for _ in slots]
         self.mistakes = [Counter() for _ in slots]
 
     def add(self, record: tuple) -> None:
-        """One student: (student_id, score, max_score, statuses, credits, scores, wrong answers, mistakes)."""
-        _, total, _, statuses, credits, scores, wrong, mistakes = record
+        """One student: (student_id, score, max_score, statuses, credits, wrong answers, mistakes)."""
+        _, total, _, statuses, credits, wrong, mistakes = record
         self.totals.append(total)
         for index in range(len(self.slots)):
             self.credits[index].append(credits[index])
-            self.scores[index].append(scores[index])
             self.statuses[index][statuses[index]] += 1
             if wrong[index] is not None:
                 self.wrong[index][wrong[index]] += 1
@@ -42,10 +40,12 @@ class ItemStats:
 
     def result(self) -> list[dict]:
         totals = self.totals
+        order = sorted(range(len(totals)), key=totals.__getitem__)    # by total score, for upper_lower
         stats = []
         for index, slot in enumerate(self.slots):
-            credits, scores = self.credits[index], self.scores[index]
-            rest = [total - score for total, score in zip(totals, scores)]
+            credits = self.credits[index]
+            scores = array("d", (item_score(credit, slot["points"]) for credit in credits))
+            rest = array("d", (total - score for total, score in zip(totals, scores)))
             statuses = self.statuses[index]
             stats.append({
                 "question": slot["id"],
@@ -57,7 +57,7 @@ class ItemStats:
                 "mean_score": _round(_mean(scores)),
                 "difficulty": _round(_mean(credits)),
                 "discrimination": _round(correlation(credits, rest)),
-                "upper_lower": _round(upper_lower(credits, totals)),
+                "upper_lower": _round(upper_lower(credits, order)),
                 "frequent_wrong_answers": [{"answer": a, "count": c}
                                            for a, c in self.wrong[index].most_common(TOP_ANSWERS)],
                 "mistakes": [{"code": m, "count": c} for m, c in self.mistakes[index].most_common()],
@@ -86,12 +86,17 @@ def correlation(xs: list[float], ys: list[float]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / math.sqrt(sxx * syy)
 
 
-def upper_lower(credits: list[float], totals: list[float]) -> float | None:
-    """Upper-lower index on the 27% extreme groups; None with fewer than 4 students."""
+def item_score(credit: float, points: float) -> float:
+    """The points an answer earns (as the grader rounds them)."""
+    return round(credit * points, 6)
+
+
+def upper_lower(credits, order: list[int]) -> float | None:
+    """Upper-lower index on the 27% extreme groups (``order``: the students by total score, ascending);
+    None with fewer than 4 students."""
     n = len(credits)
     if n < 4:
         return None
     size = max(1, round(EXTREME_GROUP * n))
-    order = sorted(range(n), key=lambda i: totals[i])
     lower, upper = order[:size], order[-size:]
     return sum(credits[i] for i in upper) / size - sum(credits[i] for i in lower) / size

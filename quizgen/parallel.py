@@ -22,7 +22,7 @@ def ordered_map(function: Callable, state, tasks: Iterable, jobs: int = 1) -> It
 
     _WORK = (function, state)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_single_threaded_torch) as pool:
             pending: deque = deque()
             for task in tasks:
                 pending.append(pool.apply_async(_call, (task,)))
@@ -32,6 +32,14 @@ def ordered_map(function: Callable, state, tasks: Iterable, jobs: int = 1) -> It
                 yield pending.popleft().get()
     finally:
         _WORK = ()
+
+
+def _single_threaded_torch() -> None:
+    """A forked process must not use the OpenMP threads of its parent (they are not there: it would hang)."""
+    import sys  # noqa: PLC0415
+
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
 
 
 def _call(task):

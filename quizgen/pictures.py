@@ -123,10 +123,11 @@ class Picture:
 
     @property
     def captions(self) -> list[tuple[str, str]]:
-        """(keyTimes, text) per frame: the caption shows during its frame's second of the loop."""
+        """(keyTimes, product-sum) per frame when values matter (the caption shows during its frame's
+        second of the loop); none otherwise: the lit output cell says which one is written."""
         n = len(self.frames)
-        return [(f"0;{_time(i / n)};{_time((i + 1) / n)}", f.sum_text or f"y[{f.out[0]},{f.out[1]}]")
-                for i, f in enumerate(self.frames)]
+        return [(f"0;{_time(i / n)};{_time((i + 1) / n)}", f.sum_text)
+                for i, f in enumerate(self.frames) if f.sum_text]
 
 
 def _time(fraction: float) -> str:

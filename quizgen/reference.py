@@ -27,6 +27,10 @@ def load_torch():
     """torch and its functional module, imported on first use (processes forked later share the import)."""
     import torch  # noqa: PLC0415 - deliberately lazy: ~1.5 s
     import torch.nn.functional as functional  # noqa: PLC0415
+
+    # One thread: the tensors are tiny (threads only cost), and an OpenMP pool that was never started
+    # cannot hang the processes --jobs forks.
+    torch.set_num_threads(1)
     return torch, functional
 
 

@@ -39,7 +39,7 @@ class ChunkReport:
     per student what the statistics and the summary need (a process grading chunks sends this back)."""
     rows: dict                  # streamed file name -> CSV text of these students' rows
     feedback: list[str]         # feedback files written into the staging folder
-    students: list[tuple]       # (student_id, score, max_score, statuses, credits, scores, wrong, mistakes)
+    students: list[tuple]       # (student_id, score, max_score, statuses, credits, wrong, mistakes)
 
 
 class ReportContext:
@@ -186,7 +186,7 @@ class StemNamer:
     """A feedback file name per student: the id where it is safe, made safe, short and unique where not."""
 
     def __init__(self):
-        self.taken: set[str] = set()
+        self.taken: set[bytes] = set()     # digests of the names given (a million names in tens of MB)
 
     def stems(self, students) -> list[str]:
         return [self.stem(student.student_id) for student in students]
@@ -196,18 +196,22 @@ class StemNamer:
         if len(stem) > MAX_STEM:   # file systems stop at 255 bytes; keep the start readable, the end unique
             stem = stem[:MAX_STEM - 9] + "-" + hashlib.sha256(student_id.encode()).hexdigest()[:8]
         base, n = stem, 1
-        while stem.lower() in self.taken:
+        while _digest(stem) in self.taken:
             n += 1
             stem = f"{base}-{n}"
-        self.taken.add(stem.lower())
+        self.taken.add(_digest(stem))
         return stem
+
+
+def _digest(stem: str) -> bytes:
+    """A file name as the file system compares it (case-insensitively, on some), in 8 bytes."""
+    return hashlib.blake2b(stem.lower().encode(), digest_size=8).digest()
 
 
 def statistics_record(student) -> tuple:
     items = student.items
     return (student.student_id, student.score, student.max_score,
             tuple(i.marking.status for i in items), tuple(i.marking.credit for i in items),
-            tuple(i.score for i in items),
             tuple(written(i.question, i.marking.value) if i.marking.status in ("wrong", "partial") else None
                   for i in items),
             tuple(tuple(i.marking.mistakes) for i in items))
