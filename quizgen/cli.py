@@ -163,11 +163,11 @@ def run_grade(args) -> int:
     if args.key and (args.seed is not None or args.versions or args.roster or args.lang):
         raise QuizgenError("--seed, --versions, --roster and --lang regenerate a key from a bank; a saved key "
                            "keeps its own versions and language", field="--key")
-    summary, written = grade(args.files[-1], Renderer(args.templates), args.out, key_path=args.key,
+    summary, files = grade(args.files[-1], Renderer(args.templates), args.out, key_path=args.key,
                              bank_path=None if args.key else args.files[0], seed=args.seed, versions=args.versions,
                              roster=args.roster, language=args.lang, canvas_id=args.canvas_id, jobs=args.jobs)
     if args.json:
-        print(json.dumps({**summary, "out": args.out, "files": len(written)}, ensure_ascii=False))
+        print(json.dumps({**summary, "out": args.out, "files": files}, ensure_ascii=False))
     else:
         print(summary_text(summary, args.files[-1], args.out))
     return 0

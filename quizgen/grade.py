@@ -302,9 +302,9 @@ def grade_student(row: Submission, version: dict) -> StudentResult:
 def grade(submissions_path: str, renderer, out_dir: str, *, key_path: str | None = None,
           bank_path: str | None = None, seed: int | None = None, versions: int | None = None,
           roster: str | None = None, language: str | None = None, canvas_id: str = "sis_user_id",
-          jobs: int = 1) -> tuple[dict, list[Path]]:
+          jobs: int = 1) -> tuple[dict, int]:
     """Grade a submission file and write every report under out_dir (atomically); return the summary and
-    the files written."""
+    how many files were written."""
     from .output import Staging  # noqa: PLC0415
     from .parallel import ordered_map  # noqa: PLC0415
     from .reports import ReportWriter  # noqa: PLC0415
@@ -318,7 +318,8 @@ def grade(submissions_path: str, renderer, out_dir: str, *, key_path: str | None
         for report in ordered_map(_grade_and_report, (key, reports.context), tasks, jobs):
             reports.take(report)
         summary = reports.finish(accounting, source)
-        return summary, staging.commit()
+        written = staging.commit()
+        return summary, len(written) - len(staging.owned_dirs) + reports.feedback_files
 
 
 def _grade_and_report(state, task):

@@ -48,10 +48,13 @@ class Staging:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def path(self, name: str) -> Path:
-        """Where to write ``name`` (its folder created); it is then part of the output."""
+        """Where to write ``name`` (its folder created); it is then part of the output. (Files of an owned
+        folder may also be written straight into ``folder``: the folder moves whole, and a million of them
+        are not listed one by one.)"""
         path = self.folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.names[name] = None
+        if not any(name.startswith(folder + "/") for folder in self.owned_dirs):
+            self.names[name] = None
         return path
 
     def write(self, name: str, content: bytes) -> None:
@@ -65,7 +68,8 @@ class Staging:
         return open(self.path(name), "w", encoding="utf-8", newline="")  # noqa: SIM115 - the caller closes it
 
     def commit(self) -> list[Path]:
-        """Move everything into out_dir: each owned folder whole, every other file by an atomic rename."""
+        """Move everything into out_dir: each owned folder whole, every other file by an atomic rename.
+        Return the files moved one by one and the owned folders."""
         out_dir, staging = self.out_dir, self.folder
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -74,12 +78,11 @@ class Staging:
                     os.replace(out_dir / folder, staging / ".old")
                 os.replace(staging / folder, out_dir / folder)
                 shutil.rmtree(staging / ".old", ignore_errors=True)
-            written = []
+            written = [out_dir / folder for folder in self.owned_dirs]
             for name in self.names:
                 target = out_dir / name
-                if not any(name.startswith(folder + "/") for folder in self.owned_dirs):   # moved in whole above
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(staging / name, target)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / name, target)
                 written.append(target)
             return written
         except OSError as error:

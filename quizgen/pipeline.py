@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, questions, reference, solve
+from . import __version__, questions, solve
 from .bank import Bank, load_bank
 from .errors import QuizgenError
 from .formats import FORMATS
@@ -101,32 +101,38 @@ class Drafter:
         return fresh
 
 
-VERSIONS_PER_TASK = 250   # versions built together by one process with --jobs
-
-
 def build(bank: Bank, version_ids: list[str], seed: int, language: str, renderer: Renderer,
-          roster: bool = False, jobs: int = 1) -> QuizSet:
-    """Draft, check and render every version; with ``jobs`` > 1, batches of versions in that many processes
-    (each version depends only on bank, seed and its id, so the set is the same)."""
-    tasks = [version_ids[i:i + VERSIONS_PER_TASK] for i in range(0, len(version_ids), VERSIONS_PER_TASK)]
-    if jobs > 1:
-        reference.load_torch()   # once, before the processes are forked: each would import it again
-    state = (Drafter(bank, seed), renderer, language)
-    versions = [v for batch in ordered_map(_build_versions, state, tasks, jobs) for v in batch]
-    return QuizSet(bank, seed, language, versions, roster)
-
-
-def _build_versions(state, version_ids: list[str]) -> list[Version]:
-    drafter, renderer, language = state
+          roster: bool = False) -> QuizSet:
+    """Draft every version, confirm the fresh drafts with torch (in one batch), render each draft once."""
+    drafter = Drafter(bank, seed)
     drafted = [(version, drafter.version(version)) for version in version_ids]
-    solve.cross_check(drafter.take_fresh(), drafter.bank.file)
+    solve.cross_check(drafter.take_fresh(), bank.file)
     rendered: dict[int, Question] = {}     # by draft: a shared draft is rendered once
 
     def question(draft: Draft) -> Question:
         if id(draft) not in rendered:
             rendered[id(draft)] = renderer.question(draft, language)
         return rendered[id(draft)]
-    return [Version(version, [question(d) for d in drafts]) for version, drafts in drafted]
+    versions = [Version(version, [question(d) for d in drafts]) for version, drafts in drafted]
+    return QuizSet(bank, seed, language, versions, roster)
+
+
+def write_formats(quizset: QuizSet, renderer: Renderer, formats: list[str], jobs: int = 1) -> dict[str, bytes]:
+    """Every format's files. Each format splits its work into parts (batches of versions, or the whole set);
+    with ``jobs`` > 1 the parts run in that many processes, which inherit the set (nothing is copied to
+    them) and send back bytes; each format joins its parts in order."""
+    tasks = [(name, part) for name in formats for part in FORMATS[name].parts(quizset)]
+    results = ordered_map(_write_part, (quizset, renderer), tasks, jobs)
+    done: dict[str, list] = {name: [] for name in formats}
+    for (name, _), files in zip(tasks, results):
+        done[name].append(files)
+    return {path: content for name in formats for path, content in FORMATS[name].join(quizset, done[name]).items()}
+
+
+def _write_part(state, task) -> dict[str, bytes]:
+    quizset, renderer = state
+    name, part = task
+    return FORMATS[name].write(quizset, renderer, part)
 
 
 def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1, seed: int | None = None,
@@ -140,14 +146,11 @@ def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1
     renderer = Renderer(templates)
     version_ids = read_roster(roster) if roster else [f"v{n}" for n in range(1, versions + 1)]
     quizset = build(bank, version_ids, bank.seed if seed is None else seed, language or bank.language, renderer,
-                    roster=bool(roster), jobs=jobs)
+                    roster=bool(roster))
     if roster and "sheet" not in formats:
         formats = [*formats, "sheet"]   # handed out per student: the sheet to type their answers into
-    files: dict[str, bytes] = {}
-    warnings: list[str] = []
-    for name in formats:
-        files.update(FORMATS[name].files(quizset, renderer))
-        warnings += [f"{name}: {warning}" for warning in FORMATS[name].warnings(quizset)]
+    files = write_formats(quizset, renderer, formats, jobs)
+    warnings = [f"{name}: {warning}" for name in formats for warning in FORMATS[name].warnings(quizset)]
     return write_files(out_dir, files), warnings
 
 

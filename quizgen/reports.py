@@ -38,7 +38,7 @@ class ChunkReport:
     """The reports of one graded chunk: rows of the streamed CSV files, the feedback files written, and
     per student what the statistics and the summary need (a process grading chunks sends this back)."""
     rows: dict                  # streamed file name -> CSV text of these students' rows
-    feedback: list[str]         # feedback files written into the staging folder
+    feedback: int               # feedback files written into the staging folder
     students: list[tuple]       # (student_id, score, max_score, statuses, credits, wrong, mistakes)
 
 
@@ -52,7 +52,7 @@ class ReportContext:
         self.canvas_column = canvas_columns(key.title).index(CANVAS_ID_COLUMNS[canvas_id])
         self._sections: dict[tuple, tuple] = {}
         self._pictures: set[str] = set()
-        self._new_pictures: list[str] = []
+        self._new_pictures = 0      # written since the last chunk's report
 
     def section(self, ext: str, item) -> str:
         """One answer's part of the feedback, rendered once per (question record, typed text): it depends
@@ -85,13 +85,13 @@ class ReportContext:
             if len(self._pictures) >= SECTION_CACHE:
                 self._pictures.clear()
             self._pictures.add(name)
-            self._new_pictures.append(f"feedback/{name}")
+            self._new_pictures += 1
         return name
 
     def report(self, students, stems: list[str]) -> ChunkReport:
         rows = {name: io.StringIO() for name in STREAMED}
         writers = {name: csv.writer(buffer) for name, buffer in rows.items()}
-        feedback, records = [], []
+        feedback, records = 0, []
         key = {"title": self.title, "language": self.lang}
         for student, stem in zip(students, stems):
             writers["grades.csv"].writerow(grade_row(student))
@@ -107,10 +107,10 @@ class ReportContext:
                 text = self.renderer.render(f"feedback/student.{ext}.j2", key=key, s=student, w=self.words,
                                             lang=self.lang, sections=sections)
                 (self.folder / name).write_text(text, encoding="utf-8", newline="")
-                feedback.append(name)
+                feedback += 1
             records.append(statistics_record(student))
-        feedback += self._new_pictures
-        self._new_pictures = []
+        feedback += self._new_pictures      # (a picture two processes both wrote counts twice)
+        self._new_pictures = 0
         return ChunkReport({name: buffer.getvalue() for name, buffer in rows.items()}, feedback, records)
 
 
@@ -133,15 +133,14 @@ class ReportWriter:
             csv.writer(self.files[name]).writerows(rows)
         self.stats = ItemStats(key.slots)
         self.stems = StemNamer()
-        self.graded = self.blank = self.format_errors = 0
+        self.graded = self.blank = self.format_errors = self.feedback_files = 0
         self.score_sum, self.max_score = 0.0, None
         self.with_format_errors: list[str] = []
 
     def take(self, report: ChunkReport) -> None:
         for name, text in report.rows.items():
             self.files[name].write(text)
-        for name in report.feedback:
-            self.staging.names[name] = None
+        self.feedback_files += report.feedback
         for record in report.students:
             student_id, score, max_score, statuses = record[:4]
             self.graded += 1

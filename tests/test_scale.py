@@ -7,7 +7,7 @@ from conftest import PRACTICE_BANK, run_cli
 
 from quizgen import grade, pipeline
 from quizgen.bank import load_bank
-from quizgen.formats.json_key import key_json
+from quizgen.formats import FORMATS
 from quizgen.render import Renderer
 from quizgen.submissions import Submission
 
@@ -24,9 +24,11 @@ def test_versions_that_draw_the_same_configuration_share_one_draft_and_the_key_i
     slot = [d[3] for d in drafted]                               # size-stride: a small space, drawn 40 times
     assert len({id(d) for d in slot}) < len(slot)
     assert all(d1 is d2 for d1, d2 in zip(slot, slot[1:]) if d1.params == d2.params)
-    shared = key_json(pipeline.build(bank, versions, 7, "en", Renderer()))
+    def key_json():
+        return FORMATS["json"].files(pipeline.build(bank, versions, 7, "en", Renderer()), Renderer())
+    shared = key_json()
     monkeypatch.setattr(pipeline, "DRAFT_CACHE", 1)             # every draft built anew
-    assert key_json(pipeline.build(bank, versions, 7, "en", Renderer())) == shared
+    assert key_json() == shared
 
 
 def test_generate_with_jobs_writes_the_same_bytes_as_one_process(tmp_path):

@@ -12,12 +12,27 @@ def register(cls):
     return cls
 
 
+VERSIONS_PER_PART = 200   # versions written together, by formats that write versions apart
+
+
 class Format:
     name = ""
 
     def files(self, quizset, renderer) -> dict[str, bytes]:
         """{relative path: content} for the whole set."""
         raise NotImplementedError
+
+    # --jobs: a format whose versions are written apart splits the set into parts (batches of versions) that
+    # processes write side by side; the others are one part, the whole set.
+    def parts(self, quizset) -> list:
+        return [None]
+
+    def write(self, quizset, renderer, part) -> dict[str, bytes]:
+        return self.files(quizset, renderer)
+
+    def join(self, quizset, written: list[dict[str, bytes]]) -> dict[str, bytes]:
+        """The files of the whole set from those of its parts, in order."""
+        return {path: content for files in written for path, content in files.items()}
 
     def warnings(self, quizset) -> list[str]:
         """What this format cannot carry faithfully, one line each, naming the questions."""
@@ -30,9 +45,15 @@ class PerVersionTemplates(Format):
     extension = ""
 
     def files(self, quizset, renderer):
+        return self.write(quizset, renderer, range(len(quizset.versions)))
+
+    def parts(self, quizset) -> list:
+        return version_batches(quizset)
+
+    def write(self, quizset, renderer, part):
         words = renderer.words(quizset.language)
         out = {}
-        for version in quizset.versions:
+        for version in (quizset.versions[i] for i in part):
             pictures = self.pictures(quizset, version, renderer)
             out.update({f"{version.id}/{name}": svg.encode("utf-8") for name, svg in pictures.items()})
             extra = self.context(quizset, version, renderer)
@@ -49,6 +70,11 @@ class PerVersionTemplates(Format):
     def pictures(self, quizset, version, renderer) -> dict[str, str]:
         """Picture files beside the pages ({relative name: SVG}); none where pages carry them inline."""
         return {}
+
+
+def version_batches(quizset) -> list[range]:
+    count = len(quizset.versions)
+    return [range(start, min(start + VERSIONS_PER_PART, count)) for start in range(0, count, VERSIONS_PER_PART)]
 
 
 def picture_name(question, key: bool) -> str:

@@ -3,7 +3,7 @@
 and written by json's C encoder (an indented dump of 100,000 questions takes minutes)."""
 import json
 
-from . import Format, register
+from . import Format, register, version_batches
 
 
 @register
@@ -11,22 +11,32 @@ class Json(Format):
     name = "json"
 
     def files(self, quizset, renderer):
-        return {"key.json": key_json(quizset).encode("utf-8")}
+        return self.join(quizset, [self.write(quizset, renderer, range(len(quizset.versions)))])
+
+    def parts(self, quizset):
+        return version_batches(quizset)
+
+    def write(self, quizset, renderer, part):
+        """The records of some versions (a part of the "versions" list)."""
+        return {"key.json": versions_json([quizset.versions[i] for i in part]).encode("utf-8")}
+
+    def join(self, quizset, written):
+        head = ",\n".join(f"  {compact(k)}: {compact(v)}" for k, v in quizset.header().items())
+        versions = b",\n".join(files["key.json"] for files in written)
+        return {"key.json": ("{\n" + head + ',\n  "versions": [\n').encode("utf-8") + versions + b"\n  ]\n}\n"}
 
 
-def key_json(quizset) -> str:
+def versions_json(versions) -> str:
     lines: dict[int, str] = {}      # a question record shared by versions is encoded once
 
     def line(question) -> str:
         if id(question) not in lines:
             lines[id(question)] = compact(question.to_dict())
         return lines[id(question)]
-    head = ",\n".join(f"  {compact(k)}: {compact(v)}" for k, v in quizset.header().items())
-    versions = ",\n".join(
+    return ",\n".join(
         "    {" + ", ".join(f"{compact(k)}: {compact(v)}" for k, v in version.header().items())
         + ', "questions": [\n' + ",\n".join(f"      {line(q)}" for q in version.questions) + "\n    ]}"
-        for version in quizset.versions)
-    return "{\n" + head + ',\n  "versions": [\n' + versions + "\n  ]\n}\n"
+        for version in versions)
 
 
 def compact(value) -> str:
