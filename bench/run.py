@@ -57,18 +57,24 @@ def generation(versions: int, folder: Path) -> list[tuple]:
     for name, jobs in (("json", 1), ("moodle", 1), ("json", 2)):
         seconds, _ = timed(pipeline.generate, str(BANK), str(folder / f"{name}{jobs}"), [name], versions=versions,
                            jobs=jobs)
-        renderer = Renderer()
-
-        def render_only():
-            rendered = {}
-            versions_ = [pipeline.Version(v, [rendered.setdefault(id(d), renderer.question(d, bank.language))
-                                              for d in drafts]) for v, drafts in drafted]
-            quizset = pipeline.QuizSet(bank, bank.seed, bank.language, versions_)
-            return FORMATS[name].files(quizset, renderer)
-        floor, _ = timed(render_only)
+        floor, _ = timed(render_only, bank, drafted, name)
         label = f"generate {name}" + (f" --jobs {jobs}" if jobs > 1 else "")
         rows.append((label, questions / seconds, "questions/s", questions / floor, seconds / floor))
     return rows
+
+
+def render_only(bank, drafted, format_name: str):
+    """The floor of generation: the records rendered (each distinct draft once, as the pipeline does) and
+    written in the format, from drafts already sampled and solved."""
+    renderer, rendered = Renderer(), {}
+
+    def question(draft):
+        if id(draft) not in rendered:
+            rendered[id(draft)] = renderer.question(draft, bank.language)
+        return rendered[id(draft)]
+    versions = [pipeline.Version(v, [question(d) for d in drafts]) for v, drafts in drafted]
+    quizset = pipeline.QuizSet(bank, bank.seed, bank.language, versions)
+    return FORMATS[format_name].files(quizset, renderer)
 
 
 def sheet(folder: Path, versions: int, students: int) -> Path:
@@ -101,7 +107,8 @@ def grading(students: int, folder: Path) -> list[tuple]:
         key, source = grade.open_key(str(own), Renderer(), key_path=None, bank_path=str(BANK), seed=None,
                                      versions=None, roster=None, language=None)
         accounting = grade.account(source.rows(), key.allowed)
-        return sum(len(grade.grade_chunk(key, rows)) for rows in grade.chunks(grade.accepted_rows(source.rows(), accounting)))
+        accepted = grade.accepted_rows(source.rows(), accounting)
+        return sum(len(grade.grade_chunk(key, rows)) for rows in grade.chunks(accepted))
 
     def every_report(path, out, jobs=1):
         return grade.grade(str(path), Renderer(), str(folder / out), bank_path=str(BANK), jobs=jobs)

@@ -45,6 +45,12 @@ class InvalidConfiguration(QuizgenError):
         self.reason = reason
 
 
+class WorkerDied(QuizgenError):
+    """A --jobs process died (killed, out of memory): the run stops and writes nothing."""
+
+    exit_code = 75
+
+
 class ReferenceMismatch(QuizgenError):
     """The formula and torch disagree: quizgen refuses to emit that key."""
 

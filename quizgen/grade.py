@@ -11,8 +11,9 @@ byte for byte those of one process.
 from __future__ import annotations
 
 import json
+import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
@@ -22,7 +23,7 @@ from .bank import load_bank
 from .errors import QuizgenError
 from .grading import Marking, mark
 from .itemstats import item_score
-from .submissions import Submission, SubmissionFile, read_submissions
+from .submissions import Submission, read_submissions
 
 SAFE_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CHUNK = 500             # rows graded together: their versions' keys are regenerated in one batch
@@ -70,6 +71,7 @@ class Rejection:
     submission: Submission
     reason: str             # malformed_row, missing_student_id, missing_version, unknown_version, duplicate
     detail: str
+    position: int = -1      # which row of the file (0, 1, ...): rows of a JSON file may share a line
 
 
 class AnyVersion:
@@ -102,26 +104,34 @@ def account(rows: Iterable[Submission], versions) -> Accounting:
     """Which rows are graded, and why the others are not. A student who appears twice is graded on the
     last row (a correction typed later); the earlier rows are rejected naming the row used."""
     count, rejected, last, earlier = 0, [], {}, []
-    for row in rows:
+    for position, row in enumerate(rows):
         count += 1
-        if row.problem:
-            rejected.append(Rejection(_bare(row), "malformed_row", row.problem))
-        elif not row.student_id:
-            rejected.append(Rejection(_bare(row), "missing_student_id", "the row has no student id"))
-        elif not row.version:
-            rejected.append(Rejection(_bare(row), "missing_version", "the row has no version"))
-        elif row.version not in versions:
-            rejected.append(Rejection(_bare(row), "unknown_version",
-                                      f"version {row.version!r} is not in the key (known: {_known(versions)})"))
-        else:
-            if row.student_id in last:
-                earlier.append(Submission(last[row.student_id][0], row.student_id, last[row.student_id][1], {}))
-            last[row.student_id] = (row.line, row.version)
-    for row in earlier:
-        rejected.append(Rejection(row, "duplicate", f"student {row.student_id!r} appears again on line "
-                                                    f"{last[row.student_id][0]}; that later row was graded"))
-    rejected.sort(key=lambda r: r.submission.line)
+        reason, detail = _rejected(row, versions)
+        if reason:
+            rejected.append(Rejection(_bare(row), reason, detail, position))
+            continue
+        if row.student_id in last:
+            earlier.append((row.student_id, *last[row.student_id]))
+        last[row.student_id] = (position, row.line, row.version)
+    rejected += [Rejection(Submission(line, student, version, {}), "duplicate",
+                           f"student {student!r} appears again on line {last[student][1]}; that later row was graded",
+                           position)
+                 for student, position, line, version in earlier]
+    rejected.sort(key=lambda r: (r.submission.line, r.position))
     return Accounting(count, len(last), rejected)
+
+
+def _rejected(row: Submission, versions) -> tuple[str, str]:
+    """Why a row cannot be graded whatever the other rows say (("", "") if it can)."""
+    if row.problem:
+        return "malformed_row", row.problem
+    if not row.student_id:
+        return "missing_student_id", "the row has no student id"
+    if not row.version:
+        return "missing_version", "the row has no version"
+    if row.version not in versions:
+        return "unknown_version", f"version {row.version!r} is not in the key (known: {_known(versions)})"
+    return "", ""
 
 
 def _bare(row: Submission) -> Submission:
@@ -131,9 +141,9 @@ def _bare(row: Submission) -> Submission:
 
 def accepted_rows(rows: Iterable[Submission], accounting: Accounting) -> Iterator[Submission]:
     """The second pass: the rows to grade (every row not rejected), in file order. Only the rejected
-    lines are remembered between the passes, not every student."""
-    rejected = {r.submission.line for r in accounting.rejected}
-    return (row for row in rows if row.line not in rejected)
+    rows' positions are remembered between the passes, not every student."""
+    rejected = {r.position for r in accounting.rejected}
+    return (row for position, row in enumerate(rows) if position not in rejected)
 
 
 def chunks(rows: Iterable, size: int = CHUNK) -> Iterator[list]:
@@ -182,14 +192,16 @@ class RegeneratedKey:
     def records(self, version_ids: list[str]) -> dict[str, dict]:
         from . import solve  # noqa: PLC0415
 
-        missing = [v for v in dict.fromkeys(version_ids) if v not in self._versions]
-        drafted = [(version, self.drafter.version(version)) for version in missing]
+        found = {v: self._versions[v] for v in version_ids if v in self._versions}
+        drafted = [(version, self.drafter.version(version)) for version in dict.fromkeys(version_ids)
+                   if version not in found]
         solve.cross_check(self.drafter.take_fresh(), self.bank.file)
         for version, drafts in drafted:
             questions = [self._record(draft) for draft in drafts]
-            _remember(self._versions, version, {"version": version, "max_score": sum(q["points"] for q in questions),
-                                                "questions": questions}, VERSION_CACHE)
-        return {v: self._versions[v] for v in version_ids}
+            found[version] = {"version": version, "max_score": sum(q["points"] for q in questions),
+                              "questions": questions}
+            _remember(self._versions, version, found[version], VERSION_CACHE)   # may evict: found keeps this chunk's
+        return found
 
     def _record(self, draft) -> dict:
         cached = self._questions.get(id(draft))
@@ -318,8 +330,10 @@ def grade(submissions_path: str, renderer, out_dir: str, *, key_path: str | None
         for report in ordered_map(_grade_and_report, (key, reports.context), tasks, jobs):
             reports.take(report)
         summary = reports.finish(accounting, source)
+        pictures = staging.folder / "feedback" / "pictures"
+        files = reports.feedback_files + (len(os.listdir(pictures)) if pictures.is_dir() else 0)
         written = staging.commit()
-        return summary, len(written) - len(staging.owned_dirs) + reports.feedback_files
+        return summary, files + len(written) - len(staging.owned_dirs)
 
 
 def _grade_and_report(state, task):

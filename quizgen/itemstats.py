@@ -13,6 +13,7 @@ from collections import Counter
 
 TOP_ANSWERS = 5
 EXTREME_GROUP = 0.27
+DISTINCT_WRONG = 50_000   # distinct wrong answers counted per question; beyond, those seen once are dropped
 
 
 class ItemStats:
@@ -35,7 +36,10 @@ class ItemStats:
             self.credits[index].append(credits[index])
             self.statuses[index][statuses[index]] += 1
             if wrong[index] is not None:
-                self.wrong[index][wrong[index]] += 1
+                counts = self.wrong[index]
+                counts[wrong[index]] += 1
+                if len(counts) > DISTINCT_WRONG:   # memory stays bounded; a frequent answer is seen again
+                    self.wrong[index] = Counter({a: c for a, c in counts.items() if c > 1})
             self.mistakes[index].update(mistakes[index])
 
     def result(self) -> list[dict]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Callable, Iterable, Iterator
 
+from .errors import WorkerDied
+
 _WORK: tuple = ()   # (function, state) of the run, inherited by the processes when they are forked
 
 
@@ -12,24 +14,31 @@ def ordered_map(function: Callable, state, tasks: Iterable, jobs: int = 1) -> It
     """``function(state, task)`` for each task, in order. With ``jobs`` > 1, in that many forked
     processes: each starts with ``state`` as it is (templates compiled, caches warm), only tasks and
     results travel between processes, and only a few tasks run ahead of the one taken back, so memory
-    stays bounded however many tasks there are."""
+    stays bounded however many tasks there are. A process that dies (killed, out of memory) stops the
+    run with an error instead of leaving it waiting."""
     global _WORK
     if jobs <= 1:
         for task in tasks:
             yield function(state, task)
         return
     import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+    from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
 
     _WORK = (function, state)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=_single_threaded_torch) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_single_threaded_torch) as pool:
             pending: deque = deque()
             for task in tasks:
-                pending.append(pool.apply_async(_call, (task,)))
+                pending.append(pool.submit(_call, task))
                 if len(pending) > 2 * jobs:
-                    yield pending.popleft().get()
+                    yield pending.popleft().result()
             while pending:
-                yield pending.popleft().get()
+                yield pending.popleft().result()
+    except BrokenProcessPool:
+        raise WorkerDied("a --jobs process died (killed, or out of memory?); nothing was written; run again, "
+                         "with fewer --jobs", field="--jobs") from None
     finally:
         _WORK = ()
 

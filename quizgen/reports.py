@@ -38,7 +38,7 @@ class ChunkReport:
     """The reports of one graded chunk: rows of the streamed CSV files, the feedback files written, and
     per student what the statistics and the summary need (a process grading chunks sends this back)."""
     rows: dict                  # streamed file name -> CSV text of these students' rows
-    feedback: int               # feedback files written into the staging folder
+    feedback: int               # feedback pages written into the staging folder (pictures apart)
     students: list[tuple]       # (student_id, score, max_score, statuses, credits, wrong, mistakes)
 
 
@@ -52,7 +52,6 @@ class ReportContext:
         self.canvas_column = canvas_columns(key.title).index(CANVAS_ID_COLUMNS[canvas_id])
         self._sections: dict[tuple, tuple] = {}
         self._pictures: set[str] = set()
-        self._new_pictures = 0      # written since the last chunk's report
 
     def section(self, ext: str, item) -> str:
         """One answer's part of the feedback, rendered once per (question record, typed text): it depends
@@ -85,7 +84,6 @@ class ReportContext:
             if len(self._pictures) >= SECTION_CACHE:
                 self._pictures.clear()
             self._pictures.add(name)
-            self._new_pictures += 1
         return name
 
     def report(self, students, stems: list[str]) -> ChunkReport:
@@ -109,8 +107,6 @@ class ReportContext:
                 (self.folder / name).write_text(text, encoding="utf-8", newline="")
                 feedback += 1
             records.append(statistics_record(student))
-        feedback += self._new_pictures      # (a picture two processes both wrote counts twice)
-        self._new_pictures = 0
         return ChunkReport({name: buffer.getvalue() for name, buffer in rows.items()}, feedback, records)
 
 
@@ -127,7 +123,8 @@ class ReportWriter:
             "answers.csv": [["student_id", "version", "line", "question", "answer", "read_as", "status", "score",
                              "points", "mistakes", "format_problem", "correct_answer"]],
             "gradebook-moodle.csv": [["ID number", key.title, "Feedback"]],
-            "gradebook-canvas.csv": [canvas_columns(key.title), ["Points Possible", "", "", "", "", _num(key.max_score)]],
+            "gradebook-canvas.csv": [canvas_columns(key.title),
+                                     ["Points Possible", "", "", "", "", _num(key.max_score)]],
         }
         for name, rows in heads.items():
             csv.writer(self.files[name]).writerows(rows)

@@ -1,11 +1,16 @@
 """What makes big runs fast must not change a byte: drafts shared between versions, --jobs, and grading
 that streams the submission file in chunks."""
 import csv
+import json
+import os
 import random
+
+import pytest
 
 from conftest import PRACTICE_BANK, run_cli
 
-from quizgen import grade, pipeline
+from quizgen import grade, parallel, pipeline
+from quizgen.errors import WorkerDied
 from quizgen.bank import load_bank
 from quizgen.formats import FORMATS
 from quizgen.render import Renderer
@@ -61,13 +66,15 @@ def submissions(tmp_path, key_sheet, count):
 
 
 def test_grading_with_jobs_writes_the_same_reports_as_one_process(tmp_path):
-    assert run_cli("generate", PRACTICE_BANK, "--versions", "7", "--format", "sheet", "--out", tmp_path / "k").returncode == 0
+    made = run_cli("generate", PRACTICE_BANK, "--versions", "7", "--format", "sheet", "--out", tmp_path / "k")
+    assert made.returncode == 0, made.stderr
     subs = submissions(tmp_path, tmp_path / "k/responses-key.csv", grade.CHUNK * 2 + 77)
-    common = ["grade", PRACTICE_BANK, subs, "--versions", "7"]
+    common = ["grade", PRACTICE_BANK, subs, "--versions", "7", "--json"]
     one = run_cli(*common, "--out", tmp_path / "one")
     two = run_cli(*common, "--out", tmp_path / "two", "--jobs", "2")
     assert one.returncode == two.returncode == 0, one.stderr + two.stderr
-    assert one.stdout.replace("/one", "") == two.stdout.replace("/two", "")
+    summaries = [{**json.loads(run.stdout), "out": ""} for run in (one, two)]
+    assert summaries[0] == summaries[1] and summaries[0]["files"] == len(files_of(tmp_path / "one"))
     assert files_of(tmp_path / "one") == files_of(tmp_path / "two")
     graded = list(csv.reader((tmp_path / "one/grades.csv").open()))
     rejected = list(csv.reader((tmp_path / "one/rejected.csv").open()))
@@ -93,3 +100,37 @@ def test_the_grader_reads_the_submissions_as_a_stream_twice_and_grades_in_chunks
     chunks = list(grade.chunks(grade.accepted_rows(source.rows(), accounting), 256))
     assert [len(c) for c in chunks] == [256, 256, 256, 132] and passes == [1000, 1000]
     assert [r.line for c in chunks for r in c] == list(range(102, 1002))    # each student's last row
+
+
+def test_json_submissions_on_one_line_are_each_graded_or_rejected(tmp_path):
+    made = run_cli("generate", PRACTICE_BANK, "--versions", "2", "--format", "json", "--out", tmp_path / "k")
+    assert made.returncode == 0, made.stderr
+    rows = [{"student_id": s, "version": "v1", "answers": {"size-valid": "3x3"}} for s in ("ana", "beto", "carla")]
+    rows.insert(1, {"version": "v1", "answers": {"size-valid": "3x3"}})                  # no student id
+    (tmp_path / "subs.json").write_text(json.dumps(rows))                                # every item on line 1
+    result = run_cli("grade", "--key", tmp_path / "k/key.json", tmp_path / "subs.json", "--out", tmp_path / "g",
+                     "--json")
+    summary = json.loads(result.stdout)
+    assert (summary["rows"], summary["graded"], len(summary["rejected"])) == (4, 3, 1)
+    assert [r[0] for r in csv.reader((tmp_path / "g/grades.csv").open())][1:] == ["ana", "beto", "carla"]
+
+
+def test_a_chunk_needing_more_versions_than_are_kept_is_graded(tmp_path, monkeypatch):
+    monkeypatch.setattr(grade, "VERSION_CACHE", 3)
+    monkeypatch.setattr(grade, "CHUNK", 6)
+    header = ["student_id", "version", "size-valid"]
+    rows = [[f"s{n}", f"v{n % 5 + 1}", "3x3"] for n in range(20)]     # 5 versions a chunk, 3 kept
+    with (tmp_path / "subs.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    summary, _ = grade.grade(str(tmp_path / "subs.csv"), Renderer(), str(tmp_path / "g"), bank_path=str(PRACTICE_BANK),
+                             versions=5)
+    assert summary["graded"] == 20 and not summary["rejected"]
+
+
+def test_a_process_that_dies_stops_the_run_with_an_error_instead_of_a_hang():
+    def die(state, task):
+        if task == 3:
+            os._exit(1)            # as the out-of-memory killer would
+        return task
+    with pytest.raises(WorkerDied):
+        list(parallel.ordered_map(die, None, range(8), jobs=2))
