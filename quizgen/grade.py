@@ -88,8 +88,8 @@ class AnyVersion:
 def _known(versions) -> str:
     if hasattr(versions, "describe"):
         return versions.describe()
-    known = list(versions)
-    return ", ".join(known[:5]) + (f", ... ({len(known)} versions)" if len(known) > 5 else "")
+    shown = ", ".join(islice(versions, 5))     # not all of them: a roster may name a million
+    return shown + (f", ... ({len(versions)} versions)" if len(versions) > 5 else "")
 
 
 @dataclass
@@ -146,8 +146,9 @@ def accepted_rows(rows: Iterable[Submission], accounting: Accounting) -> Iterato
     return (row for position, row in enumerate(rows) if position not in rejected)
 
 
-def chunks(rows: Iterable, size: int = CHUNK) -> Iterator[list]:
-    iterator = iter(rows)
+def chunks(rows: Iterable, size: int | None = None) -> Iterator[list]:
+    """The rows in lists of ``size`` (default CHUNK)."""
+    size, iterator = size or CHUNK, iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
 
@@ -200,7 +201,8 @@ class RegeneratedKey:
             questions = [self._record(draft) for draft in drafts]
             found[version] = {"version": version, "max_score": sum(q["points"] for q in questions),
                               "questions": questions}
-            _remember(self._versions, version, found[version], VERSION_CACHE)   # may evict: found keeps this chunk's
+            # (this may evict a version of this chunk from the cache: ``found`` keeps them all)
+            _remember(self._versions, version, found[version], VERSION_CACHE)
         return found
 
     def _record(self, draft) -> dict:
