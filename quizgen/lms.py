@@ -145,8 +145,14 @@ class Slot:
 
 def slots(quizset) -> list[Slot]:
     firsts = quizset.versions[0].questions
+    items: dict[int, Item] = {}     # versions that share a question record share its item (and its texts)
+
+    def item(question) -> Item:
+        if id(question) not in items:
+            items[id(question)] = item_of(question)
+        return items[id(question)]
     return [Slot(q.number, q.id, q.title, q.points,
-                 [(version.id, item_of(version.questions[index])) for version in quizset.versions])
+                 [(version.id, item(version.questions[index])) for version in quizset.versions])
             for index, q in enumerate(firsts)]
 
 

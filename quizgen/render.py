@@ -21,6 +21,7 @@ from .record import Draft, Question, answer_text, notations
 
 LANGUAGES = ("es", "en")
 SVG_CACHE = 4096   # pictures kept for reuse in one run
+ONCE_CACHE = 20_000   # rendered parts of shared question records kept (see Renderer.once)
 
 
 class Renderer:
@@ -46,9 +47,10 @@ class Renderer:
             cloze=cloze_text, category=category_name, gift=gift_text, notations=notations,  # Moodle, GIFT
             typed_forms=typed_forms, equation_src=equation_src,                           # Canvas
             b64=lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii"))
-        self.env.globals.update(svg=self.svg, asset=self.asset)
+        self.env.globals.update(svg=self.svg, asset=self.asset, once=self.once)
         self._words: dict[str, object] = {}
         self._svgs: dict[tuple, Markup] = {}
+        self._once: dict[tuple, tuple] = {}
 
     def template(self, name: str) -> jinja2.Template:
         try:
@@ -96,6 +98,19 @@ class Renderer:
                 self._svgs.pop(next(iter(self._svgs)))      # the oldest: memory stays bounded on huge runs
             self._svgs[cache_key] = Markup(svg)
         return self._svgs[cache_key]
+
+    def once(self, owner, name: str, macro, *args):
+        """``macro(*args)``, rendered once per (owner, name) in a run: the versions that share a question
+        record (and so its LMS item) share its rendered texts. ``name`` must say everything the result
+        depends on besides ``owner`` (the template, the macro, its arguments)."""
+        key = (id(owner), name)
+        found = self._once.get(key)
+        if found is None or found[0] is not owner:
+            found = (owner, macro(*args))
+            if len(self._once) >= ONCE_CACHE:
+                self._once.pop(next(iter(self._once)))
+            self._once[key] = found
+        return found[1]
 
     def asset(self, name: str) -> Markup:
         """A file of the templates folder (a script, a style), included as it is."""

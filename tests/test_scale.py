@@ -134,3 +134,16 @@ def test_a_process_that_dies_stops_the_run_with_an_error_instead_of_a_hang():
         return task
     with pytest.raises(WorkerDied):
         list(parallel.ordered_map(die, None, range(8), jobs=2))
+
+
+def test_a_shared_records_texts_are_rendered_once_per_name():
+    renderer, calls = Renderer(), []
+
+    def macro(*args):
+        calls.append(args)
+        return "-".join(map(str, args))
+    owner, other = object(), object()
+    assert renderer.once(owner, "moodle-text", macro, 1) == renderer.once(owner, "moodle-text", macro, 1) == "1"
+    assert renderer.once(owner, "canvas-text", macro, 2) == "2"      # another name: another text
+    assert renderer.once(other, "moodle-text", macro, 3) == "3"      # another record: another text
+    assert calls == [(1,), (2,), (3,)]
