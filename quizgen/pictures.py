@@ -23,10 +23,21 @@ TEXT_WIDTH = 7            # pixels per character of the 13px caption font (room 
 
 @dataclass(frozen=True)
 class Frame:
-    """One position of the window: the output cell written and the padded-input cells under the kernel."""
+    """One position of the window: the output cell written and (``cells``) the padded-input cells under
+    the kernel."""
     out: tuple
-    cells: tuple
+    spec: object
     sum_text: str = ""    # y[r,c] = k·x + ... = value, when values matter
+
+    @property
+    def cells(self) -> tuple:
+        return tuple(ar.window_cells(self.spec, *self.out))
+
+    @property
+    def origin(self) -> tuple:
+        """The padded-input cell under the kernel's first element (the window's top-left corner)."""
+        dh, dw = self.spec.dims
+        return self.out[0] * dh.stride, self.out[1] * dw.stride
 
 
 @dataclass(frozen=True)
@@ -113,8 +124,8 @@ class Picture:
     @property
     def window_moves(self) -> str:
         """SMIL translate values, one per frame: where the first window moves to."""
-        (r0, c0), cell = self.frames[0].cells[0], self.input.cell
-        return ";".join(f"{(f.cells[0][1] - c0) * cell} {(f.cells[0][0] - r0) * cell}" for f in self.frames)
+        (r0, c0), cell = self.frames[0].origin, self.input.cell
+        return ";".join(f"{(f.origin[1] - c0) * cell} {(f.origin[0] - r0) * cell}" for f in self.frames)
 
     @property
     def current_moves(self) -> str:
@@ -152,7 +163,7 @@ def frames(spec: ar.ConvSpec, padded=None, kernel=None, values=None, limit: int 
             if limit is not None and len(out) >= limit:
                 return out
             text = ar.cell_step(padded, kernel, spec, r, c, values[r][c]).text if values is not None else ""
-            out.append(Frame((r, c), tuple(ar.window_cells(spec, r, c)), text))
+            out.append(Frame((r, c), spec, text))
     return out
 
 
