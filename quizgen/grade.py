@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .bank import load_bank
+from .caches import remember
 from .errors import QuizgenError
 from .grading import Marking, mark
 from .itemstats import item_score
@@ -202,21 +203,15 @@ class RegeneratedKey:
             found[version] = {"version": version, "max_score": sum(q["points"] for q in questions),
                               "questions": questions}
             # (this may evict a version of this chunk from the cache: ``found`` keeps them all)
-            _remember(self._versions, version, found[version], VERSION_CACHE)
+            remember(self._versions, version, found[version], VERSION_CACHE)
         return found
 
     def _record(self, draft) -> dict:
         cached = self._questions.get(id(draft))
         if cached is None or cached[0] is not draft:
             cached = (draft, self.renderer.question(draft, self.language).to_dict())
-            _remember(self._questions, id(draft), cached, QUESTION_CACHE)
+            remember(self._questions, id(draft), cached, QUESTION_CACHE)
         return cached[1]
-
-
-def _remember(cache: dict, key, value, limit: int) -> None:
-    if len(cache) >= limit:
-        cache.pop(next(iter(cache)))          # the oldest: memory stays bounded on huge runs
-    cache[key] = value
 
 
 def load_key(path: str) -> dict:
@@ -303,7 +298,7 @@ def cached_mark(question: dict, text: str | None) -> Marking:
     if found is not None and found[0] is question:
         return found[1]
     marking = mark(question, text)
-    _remember(_MARKS, (id(question), text), (question, marking), MARK_CACHE)
+    remember(_MARKS, (id(question), text), (question, marking), MARK_CACHE)
     return marking
 
 

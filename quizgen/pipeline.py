@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__, questions, solve
 from .bank import Bank, load_bank
+from .caches import remember
 from .errors import QuizgenError
 from .formats import FORMATS
 from .output import write_files
@@ -87,10 +88,8 @@ class Drafter:
             key = (spec.id, config, content)
             draft = self._drafts.get(key)
             if draft is None:
-                draft = qtype.build(spec, self.bank, config, content, version, number)
-                if len(self._drafts) >= DRAFT_CACHE:
-                    self._drafts.pop(next(iter(self._drafts)))    # the oldest: memory stays bounded
-                self._drafts[key] = draft
+                draft = remember(self._drafts, key, qtype.build(spec, self.bank, config, content, version, number),
+                                 DRAFT_CACHE)
                 self._fresh.append(draft)
             drafts.append(draft)
         return drafts

@@ -15,6 +15,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .arithmetic import format_number
+from .caches import remember
 from .errors import QuizgenError
 from .paths import data_dir
 from .record import Draft, Question, answer_text, notations
@@ -94,9 +95,7 @@ class Renderer:
             layout = pictures.picture(q["params"], with_output=key, padded=padded)
             svg = "" if layout is None else self.render("svg/convolution.svg.j2", p=layout, w=self.words(lang),
                                                         key=key)
-            if len(self._svgs) >= SVG_CACHE:
-                self._svgs.pop(next(iter(self._svgs)))      # the oldest: memory stays bounded on huge runs
-            self._svgs[cache_key] = Markup(svg)
+            remember(self._svgs, cache_key, Markup(svg), SVG_CACHE)
         return self._svgs[cache_key]
 
     def once(self, owner, name: str, macro, *args):
@@ -106,10 +105,7 @@ class Renderer:
         key = (id(owner), name)
         found = self._once.get(key)
         if found is None or found[0] is not owner:
-            found = (owner, macro(*args))
-            if len(self._once) >= ONCE_CACHE:
-                self._once.pop(next(iter(self._once)))
-            self._once[key] = found
+            found = remember(self._once, key, (owner, macro(*args)), ONCE_CACHE)
         return found[1]
 
     def asset(self, name: str) -> Markup:

@@ -22,6 +22,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .arithmetic import format_number
+from .caches import remember
 from .grading import written
 from .itemstats import ItemStats
 from .output import Staging, json_bytes
@@ -61,10 +62,8 @@ class ReportContext:
         if cached is None or cached[0] is not item.question:
             text = self.renderer.render(f"feedback/item.{ext}.j2", item=item, w=self.words, lang=self.lang,
                                         picture_file=self.picture_file)
-            cached = (item.question, Markup(text) if ext == "html" else text)
-            if len(self._sections) >= SECTION_CACHE:
-                self._sections.pop(next(iter(self._sections)))
-            self._sections[key] = cached
+            cached = remember(self._sections, key, (item.question, Markup(text) if ext == "html" else text),
+                              SECTION_CACHE)
         return cached[1]
 
     def picture_file(self, question: dict) -> str:
