@@ -6,7 +6,9 @@ import argparse
 import gc
 import json
 import os
+import signal
 import sys
+import threading
 
 from . import __version__
 from .errors import QuizgenError
@@ -18,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     tune_gc()
+    # A terminated run (a CI timeout, `kill`) unwinds like an interrupt: no temporary folder is left behind.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         return args.run(args)
     except QuizgenError as error:
@@ -66,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", default="out", metavar="DIR", help="output directory (default out)")
     gen.add_argument("--templates", metavar="DIR", help="a directory of template overrides")
     gen.add_argument("--jobs", type=_positive, default=1, metavar="N",
-                     help="build the versions in N processes (the files are the same as with 1; default 1)")
+                     help="write the formats in N processes (the files are the same as with 1; default 1)")
     gen.set_defaults(run=run_generate)
 
     chk = commands.add_parser("check", help="validate a bank and cross-check sampled versions with torch",

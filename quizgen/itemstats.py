@@ -13,7 +13,7 @@ from collections import Counter
 
 TOP_ANSWERS = 5
 EXTREME_GROUP = 0.27
-DISTINCT_WRONG = 50_000   # distinct wrong answers counted per question; beyond, those seen once are dropped
+DISTINCT_WRONG = 50_000   # distinct wrong answers counted per question; beyond, the rarest half is dropped
 
 
 class ItemStats:
@@ -39,7 +39,7 @@ class ItemStats:
                 counts = self.wrong[index]
                 counts[wrong[index]] += 1
                 if len(counts) > DISTINCT_WRONG:   # memory stays bounded; a frequent answer is seen again
-                    self.wrong[index] = Counter({a: c for a, c in counts.items() if c > 1})
+                    self.wrong[index] = Counter(dict(counts.most_common(DISTINCT_WRONG // 2)))
             self.mistakes[index].update(mistakes[index])
 
     def result(self) -> list[dict]:

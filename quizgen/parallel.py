@@ -2,12 +2,16 @@
 byte for byte what one process writes."""
 from __future__ import annotations
 
+import os
+import pickle
+import shutil
+import tempfile
 from collections import deque
 from typing import Callable, Iterable, Iterator
 
 from .errors import WorkerDied
 
-_WORK: tuple = ()   # (function, state) of the run, inherited by the processes when they are forked
+_WORK: tuple = ()   # (function, state, folder) of the run, inherited by the processes when they are forked
 
 
 def ordered_map(function: Callable, state, tasks: Iterable, jobs: int = 1) -> Iterator:
@@ -15,7 +19,8 @@ def ordered_map(function: Callable, state, tasks: Iterable, jobs: int = 1) -> It
     processes: each starts with ``state`` as it is (templates compiled, caches warm), only tasks and
     results travel between processes, and only a few tasks run ahead of the one taken back, so memory
     stays bounded however many tasks there are. A process that dies (killed, out of memory) stops the
-    run with an error instead of leaving it waiting."""
+    run with an error instead of leaving it waiting: results (megabytes, for a batch of pages) go through
+    files, so what crosses the pipe is a short message that a death cannot cut in half."""
     global _WORK
     if jobs <= 1:
         for task in tasks:
@@ -25,7 +30,8 @@ def ordered_map(function: Callable, state, tasks: Iterable, jobs: int = 1) -> It
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
     from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
 
-    _WORK = (function, state)
+    folder = tempfile.mkdtemp(prefix="quizgen-jobs-")
+    _WORK = (function, state, folder)
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_single_threaded_torch) as pool:
@@ -33,14 +39,15 @@ def ordered_map(function: Callable, state, tasks: Iterable, jobs: int = 1) -> It
             for task in tasks:
                 pending.append(pool.submit(_call, task))
                 if len(pending) > 2 * jobs:
-                    yield pending.popleft().result()
+                    yield _load(pending.popleft().result())
             while pending:
-                yield pending.popleft().result()
+                yield _load(pending.popleft().result())
     except BrokenProcessPool:
         raise WorkerDied("a --jobs process died (killed, or out of memory?); nothing was written; run again, "
                          "with fewer --jobs", field="--jobs") from None
     finally:
         _WORK = ()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _single_threaded_torch() -> None:
@@ -51,6 +58,18 @@ def _single_threaded_torch() -> None:
         sys.modules["torch"].set_num_threads(1)
 
 
-def _call(task):
-    function, state = _WORK
-    return function(state, task)
+def _call(task) -> str:
+    """Run one task in a process; its result goes to a file, whose name is what is sent back."""
+    function, state, folder = _WORK
+    result = function(state, task)
+    handle, path = tempfile.mkstemp(dir=folder)
+    with os.fdopen(handle, "wb") as out:
+        pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _load(path: str):
+    with open(path, "rb") as handle:
+        result = pickle.load(handle)
+    os.remove(path)
+    return result

@@ -4,6 +4,10 @@ import csv
 import json
 import os
 import random
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -147,3 +151,39 @@ def test_a_shared_records_texts_are_rendered_once_per_name():
     assert renderer.once(owner, "canvas-text", macro, 2) == "2"      # another name: another text
     assert renderer.once(other, "moodle-text", macro, 3) == "3"      # another record: another text
     assert calls == [(1,), (2,), (3,)]
+
+
+def test_wrong_answers_are_counted_in_bounded_memory_keeping_the_frequent_ones(monkeypatch):
+    from quizgen import itemstats
+    monkeypatch.setattr(itemstats, "DISTINCT_WRONG", 100)
+    stats = itemstats.ItemStats([{"id": "size", "type": "output_size", "points": 1}])
+    for n in range(5000):
+        answer = "2x2" if n % 3 == 0 else f"{n}x{n + 1}"           # one frequent wrong answer, many rare ones
+        stats.add((f"s{n}", 0.0, 1, ("wrong",), (0.0,), (answer,), ((),)))
+        assert len(stats.wrong[0]) <= 100
+    top = stats.result()[0]["frequent_wrong_answers"][0]
+    assert top["answer"] == "2x2" and top["count"] == 1667
+
+
+def test_big_results_come_back_from_the_processes_whole_and_in_order():
+    results = list(parallel.ordered_map(lambda state, task: bytes([task]) * 3_000_000, None, range(6), jobs=2))
+    assert [len(r) for r in results] == [3_000_000] * 6 and [r[0] for r in results] == list(range(6))
+
+
+def test_a_terminated_run_leaves_no_temporary_folder(tmp_path):
+    made = run_cli("generate", PRACTICE_BANK, "--versions", "20", "--format", "json,sheet", "--out", tmp_path / "k")
+    assert made.returncode == 0, made.stderr
+    subs = submissions(tmp_path, tmp_path / "k/responses-key.csv", 20_000)
+    out = tmp_path / "grades"
+    process = subprocess.Popen([sys.executable, "-m", "quizgen", "grade", "--key", str(tmp_path / "k/key.json"),
+                                str(subs), "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def staging():
+        return [p for p in tmp_path.iterdir() if p.name.startswith(".grades.")]
+    deadline = time.monotonic() + 60
+    while not staging() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert staging(), "the run never started writing"
+    process.send_signal(signal.SIGTERM)                 # as a CI timeout or `kill` does
+    assert process.wait(timeout=60) == 143
+    assert not staging() and not out.exists()
