@@ -66,13 +66,8 @@ def generation(versions: int, folder: Path) -> list[tuple]:
 def render_only(bank, drafted, format_name: str):
     """The floor of generation: the records rendered (each distinct draft once, as the pipeline does) and
     written in the format, from drafts already sampled and solved."""
-    renderer, rendered = Renderer(), {}
-
-    def question(draft):
-        if id(draft) not in rendered:
-            rendered[id(draft)] = renderer.question(draft, bank.language)
-        return rendered[id(draft)]
-    versions = [pipeline.Version(v, [question(d) for d in drafts]) for v, drafts in drafted]
+    renderer = Renderer()
+    versions = pipeline.render_versions(drafted, renderer, bank.language)
     quizset = pipeline.QuizSet(bank, bank.seed, bank.language, versions)
     return FORMATS[format_name].files(quizset, renderer)
 

@@ -106,14 +106,18 @@ def build(bank: Bank, version_ids: list[str], seed: int, language: str, renderer
     drafter = Drafter(bank, seed)
     drafted = [(version, drafter.version(version)) for version in version_ids]
     solve.cross_check(drafter.take_fresh(), bank.file)
-    rendered: dict[int, Question] = {}     # by draft: a shared draft is rendered once
+    return QuizSet(bank, seed, language, render_versions(drafted, renderer, language), roster)
+
+
+def render_versions(drafted: list[tuple[str, list[Draft]]], renderer: Renderer, language: str) -> list[Version]:
+    """Render stage: each version's questions, a draft shared by versions rendered once."""
+    rendered: dict[int, Question] = {}
 
     def question(draft: Draft) -> Question:
         if id(draft) not in rendered:
             rendered[id(draft)] = renderer.question(draft, language)
         return rendered[id(draft)]
-    versions = [Version(version, [question(d) for d in drafts]) for version, drafts in drafted]
-    return QuizSet(bank, seed, language, versions, roster)
+    return [Version(version, [question(d) for d in drafts]) for version, drafts in drafted]
 
 
 def write_formats(quizset: QuizSet, renderer: Renderer, formats: list[str], jobs: int = 1) -> dict[str, bytes]:

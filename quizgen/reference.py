@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from . import arithmetic as ar
+from .caches import remember
 
 # torch's own error messages, mapped to the arithmetic core's reason codes.
 _TORCH_MESSAGES = (
@@ -93,14 +94,8 @@ OUTCOME_CACHE = 100_000
 
 def outcomes(convs: Sequence[Conv]) -> list[Outcome]:
     """outcome() for many, running each distinct configuration once in a run."""
-    found = []
-    for conv in convs:
-        if conv not in _OUTCOMES:
-            if len(_OUTCOMES) >= OUTCOME_CACHE:
-                _OUTCOMES.clear()
-            _OUTCOMES[conv] = outcome(conv)
-        found.append(_OUTCOMES[conv])
-    return found
+    return [_OUTCOMES[conv] if conv in _OUTCOMES else remember(_OUTCOMES, conv, outcome(conv), OUTCOME_CACHE)
+            for conv in convs]
 
 
 def conv2d_values(jobs: Sequence[tuple[Conv, list, list]]) -> list[list[list[float]]]:

@@ -25,7 +25,7 @@ from .arithmetic import format_number
 from .caches import remember
 from .grading import written
 from .itemstats import ItemStats
-from .output import Staging, json_bytes
+from .output import Staging, csv_bytes, json_bytes
 
 CANVAS_ID_COLUMNS = {"sis_user_id": "SIS User ID", "sis_login_id": "SIS Login ID", "id": "ID"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
@@ -155,7 +155,7 @@ class ReportWriter:
         rejected = [["line", "student_id", "version", "reason", "detail"]]
         rejected += [[r.submission.line, r.submission.student_id, r.submission.version, r.reason, r.detail]
                      for r in accounting.rejected]
-        self.staging.write("rejected.csv", _csv(rejected))
+        self.staging.write("rejected.csv", csv_bytes(rejected))
         stats = self.stats.result()
         self.staging.write("item-stats.csv", item_stats_csv(stats))
         self.staging.write("item-stats.json", json_bytes(stats))
@@ -216,12 +216,6 @@ def _num(value) -> str:
     return "" if value is None else format_number(value)
 
 
-def _csv(rows) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
 def canvas_columns(title: str) -> list[str]:
     return ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title]
 
@@ -253,4 +247,4 @@ def item_stats_csv(stats: list[dict]) -> bytes:
         rows.append([st["question"], st["number"], st["type"], _num(st["points"]), st["count"], st["correct"],
                      st["partial"], st["wrong"], st["blank"], st["malformed"], _num(st["mean_score"]),
                      _num(st["difficulty"]), _num(st["discrimination"]), _num(st["upper_lower"]), wrong, mistakes])
-    return _csv(rows)
+    return csv_bytes(rows)
