@@ -151,8 +151,8 @@ def test_a_formula_torch_disagreement_stops_the_run_and_writes_nothing(tmp_path,
 
 
 def test_wrong_values_from_torch_are_caught_too(tmp_path, monkeypatch):
-    real = solve.reference.conv2d_values
-    monkeypatch.setattr(solve.reference, "conv2d_values",
+    real = solve.reference.values
+    monkeypatch.setattr(solve.reference, "values",
                         lambda jobs: [[[v + 0.5 for v in row] for row in m] for m in real(jobs)])
     with pytest.raises(ReferenceMismatch, match="values"):
         pipeline.generate(str(SEED_BANK), str(tmp_path / "out"), ["json"])
