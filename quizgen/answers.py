@@ -46,11 +46,11 @@ class Malformed:
 BLANK = Blank()
 # Every Malformed.problem code (templates/<lang>/words.j2 words each one)
 PROBLEMS = ("not_a_number", "dimensions", "missing_size", "ragged", "empty_row", "unbalanced", "padding_layout",
-            "unknown_option", "not_an_option", "too_long")
+            "unknown_option", "not_an_option", "too_long", "several_numbers", "not_an_integer")
 
 
 def parse(kind: str, text, expected=None):
-    """Parse ``text`` as an answer of ``kind`` (shape, matrix, padding, choice). ``expected`` is the key's
+    """Parse ``text`` as an answer of ``kind`` (shape, tensor_shape, matrix, padding, choice, number, set). ``expected`` is the key's
     value: it tells how many dimensions to read, which letters exist, and settles a comma that could be
     a decimal comma or a separator."""
     if text is None:
@@ -235,4 +235,49 @@ def parse_choice(text: str, expected=None):
     return Malformed("not_an_option", text)
 
 
-PARSERS = {"shape": parse_shape, "matrix": parse_matrix, "padding": parse_padding, "choice": parse_choice}
+# --- number: one value ---------------------------------------------------------------------------
+
+def parse_number(text: str, expected=None):
+    value = number(_strip_brackets(text))
+    if value is not None:
+        return Parsed(value)
+    parts = [p for p in re.split(r"[\s;]+|,(?![0-9])|(?<![0-9]),", _strip_brackets(text)) if p]
+    if len(parts) > 1 and all(number(p) is not None for p in parts):
+        return Malformed("several_numbers", str(len(parts)))
+    return Malformed("not_a_number", text)
+
+
+# --- set: every value that answers (inverse questions); order and repeats do not matter -----------
+
+_EMPTY_SET = ("", "none", "ninguno", "ninguna", "∅", "{}", "[]", "()")
+_RANGE = re.compile(r"^\s*([+-]?[0-9]+)\s*\.\.\s*([+-]?[0-9]+)\s*$")
+
+
+def parse_set(text: str, expected=None):
+    """Integers separated by commas, semicolons or spaces, in braces or brackets or none: 5, 6, 7 or
+    {5 6 7}; a run as 5..7; 'none' (or ∅) for the empty set."""
+    inner = _strip_brackets(text.lower())
+    if inner in _EMPTY_SET:
+        return Parsed([])
+    if text.count("{") != text.count("}") or text.count("[") != text.count("]"):
+        return Malformed("unbalanced")
+    values = set()
+    for part in (p for p in re.split(r"[\s,;]+", inner) if p):
+        run = _RANGE.match(part)
+        if run:
+            low, high = int(run.group(1)), int(run.group(2))
+            if high - low > 10_000:
+                return Malformed("too_long")
+            values.update(range(low, high + 1))
+            continue
+        value = number(part)
+        if value is None:
+            return Malformed("not_a_number", part)
+        if value.denominator != 1:
+            return Malformed("not_an_integer", part)
+        values.add(value)
+    return Parsed(sorted(Fraction(v) for v in values))
+
+
+PARSERS = {"shape": parse_shape, "tensor_shape": parse_shape, "matrix": parse_matrix, "padding": parse_padding,
+           "choice": parse_choice, "number": parse_number, "set": parse_set}

@@ -109,6 +109,20 @@ def same_padding(kernel: int, dilation: int = 1) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
+PADDING_WORDS = ("same", "valid", "full")
+
+
+def string_padding(word: str, kernel: int, dilation: int = 1) -> tuple[int, int]:
+    """(before, after) of a padding named by a word: torch's 'same' and 'valid', and the textbooks' 'full'
+    (d*(k-1) on each side: every position where the window overlaps the input at all; torch has no word
+    for it, so quizgen passes the number)."""
+    if word == "same":
+        return same_padding(kernel, dilation)
+    if word == "full":
+        return (dilation * (kernel - 1),) * 2
+    return 0, 0
+
+
 def validity_reasons(input_shape: Sequence[int], kernel_shape: Sequence[int], stride=1,
                      padding: Padding = 0, dilation=1) -> list[str]:
     """Every rule of torch's this configuration breaks, in torch's order. Empty means valid."""
@@ -116,7 +130,7 @@ def validity_reasons(input_shape: Sequence[int], kernel_shape: Sequence[int], st
     kernels, strides, dilations = (per_dim(v, ndim, n) for v, n in
                                    ((kernel_shape, "kernel"), (stride, "stride"), (dilation, "dilation")))
     if isinstance(padding, str):
-        pads = [same_padding(k, d) if padding == "same" else (0, 0) for k, d in zip(kernels, dilations)]
+        pads = [string_padding(padding, k, d) for k, d in zip(kernels, dilations)]
     else:
         pads = [(p, p) for p in per_dim(padding, ndim, "padding")]
     negative_padding = not isinstance(padding, str) and any(left < 0 for left, _ in pads)
@@ -144,9 +158,9 @@ def conv_spec(input_shape: Sequence[int], kernel_shape: Sequence[int] | int, str
               padding: Padding = 0, dilation=1) -> ConvSpec:
     """Resolve and validate a convolution like torch does; raise InvalidConfiguration with torch's reason."""
     ndim = len(input_shape)
-    if isinstance(padding, str) and padding not in ("same", "valid"):
-        raise InvalidConfiguration("bad_padding", f"padding must be an integer, 'same' or 'valid', got {padding!r}",
-                                   field="padding")
+    if isinstance(padding, str) and padding not in PADDING_WORDS:
+        raise InvalidConfiguration("bad_padding", f"padding must be an integer, 'same', 'valid' or 'full', got "
+                                                  f"{padding!r}", field="padding")
     kernels = per_dim(kernel_shape, ndim, "kernel")
     strides = per_dim(stride, ndim, "stride")
     dilations = per_dim(dilation, ndim, "dilation")
@@ -154,10 +168,8 @@ def conv_spec(input_shape: Sequence[int], kernel_shape: Sequence[int] | int, str
     if reasons:
         raise InvalidConfiguration(reasons[0], explain_invalid(reasons[0], input_shape, kernels, strides,
                                                                 padding, dilations))
-    if padding == "same":
-        pads = [same_padding(k, d) for k, d in zip(kernels, dilations)]
-    elif padding == "valid":
-        pads = [(0, 0)] * ndim
+    if isinstance(padding, str):
+        pads = [string_padding(padding, k, d) for k, d in zip(kernels, dilations)]
     else:
         pads = [(p, p) for p in per_dim(padding, ndim, "padding")]
     dims = tuple(ConvDim(i, k, s, left, right, d)

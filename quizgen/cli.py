@@ -107,15 +107,27 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade in N processes (the reports are the same as with 1; default 1)")
     grade.set_defaults(run=run_grade)
 
-    solve = commands.add_parser("solve", help="output shape of a convolution, with the worked steps",
-                                description="Output shape of a convolution, with the worked steps. Sizes are "
-                                            "N (every dimension) or HxW.")
-    solve.add_argument("op", choices=["conv2d", "conv1d"])
-    solve.add_argument("--input", required=True, metavar="HxW", help="input size, e.g. 7x9 (conv1d: 7)")
-    solve.add_argument("--kernel", required=True, metavar="HxW", help="kernel size, e.g. 3x5")
-    solve.add_argument("--stride", default="1", metavar="HxW")
-    solve.add_argument("--padding", default="0", metavar="HxW", help="zero padding per side, or same / valid")
+    solve = commands.add_parser("solve", help="output shape (or count) of a layer, with the worked steps",
+                                description="Output shape of a convolution, transposed convolution or pooling, "
+                                            "a layer's parameters, or a stack's receptive field, with the worked "
+                                            "steps. Sizes are N (every dimension) or HxW.")
+    solve.add_argument("op", choices=["conv2d", "conv1d", "conv_transpose2d", "maxpool2d", "avgpool2d", "params",
+                                      "receptive-field"])
+    solve.add_argument("--input", metavar="HxW", help="input size, e.g. 7x9 (conv1d: 7)")
+    solve.add_argument("--kernel", metavar="HxW", help="kernel size, e.g. 3x5")
+    solve.add_argument("--stride", metavar="HxW", help="default 1 (pooling: the kernel size)")
+    solve.add_argument("--padding", default="0", metavar="HxW",
+                       help="zero padding per side, or same / valid / full (conv2d, conv1d, params)")
     solve.add_argument("--dilation", default="1", metavar="HxW")
+    solve.add_argument("--output-padding", default="0", metavar="HxW", help="conv_transpose2d's output_padding")
+    solve.add_argument("--ceil-mode", action="store_true", help="pooling: ceil instead of floor")
+    solve.add_argument("--in-channels", type=int, default=1, metavar="N", help="params: input channels")
+    solve.add_argument("--out-channels", type=int, default=1, metavar="N", help="params: output channels")
+    solve.add_argument("--groups", type=int, default=1, metavar="N", help="params: groups")
+    solve.add_argument("--no-bias", action="store_true", help="params: the layer has no bias")
+    solve.add_argument("--layers", metavar="LIST",
+                       help="receptive-field: layers as kind:kernel[:stride[:padding[:dilation]]] separated by "
+                            "commas, kind conv, maxpool or avgpool; e.g. conv:3,conv:3:2,maxpool:2")
     solve.add_argument("--lang", choices=["es", "en"], default="en")
     solve.add_argument("--json", action="store_true", help='print {"output_shape": [...], "steps": [...]}')
     solve.set_defaults(run=run_solve)
@@ -207,34 +219,20 @@ def _listed(items: list, shown: int) -> str:
 
 
 def run_solve(args) -> int:
-    from . import arithmetic as ar  # noqa: PLC0415
+    from . import calculator  # noqa: PLC0415
+
+    result = calculator.solve(args)
     from .render import Renderer  # noqa: PLC0415
 
-    ndim = 2 if args.op == "conv2d" else 1
-    sizes = {name: _dims(getattr(args, name), ndim, name) for name in ("input", "kernel", "stride", "dilation")}
-    padding = args.padding if args.padding in ("same", "valid") else _dims(args.padding, ndim, "padding")
-    spec = ar.conv_spec(sizes["input"], sizes["kernel"], sizes["stride"], padding, sizes["dilation"])
     words = Renderer().words(args.lang)
-    steps = [{**s.to_dict(), "text": Renderer.step_text(s, words)} for s in ar.shape_steps(spec)]
+    steps = [{**s.to_dict(), "text": Renderer.step_text(s, words)} for s in result.steps]
     if args.json:
-        print(json.dumps({"output_shape": list(spec.output_shape), "steps": steps}, ensure_ascii=False))
+        print(json.dumps({**result.fields, "steps": steps}, ensure_ascii=False))
     else:
-        print("x".join(map(str, spec.output_shape)))
+        print(result.headline)
         for step in steps:
             print(f"  {step['text']}")
     return 0
-
-
-def _dims(text: str, ndim: int, name: str) -> tuple[int, ...]:
-    parts = text.lower().replace("×", "x").split("x")
-    try:
-        values = tuple(int(p) for p in parts)
-    except ValueError:
-        values = ()
-    if len(values) not in (1, ndim):
-        shape = "N" if ndim == 1 else "N or HxW"
-        raise QuizgenError(f"got {text!r}; allowed: {shape} with integers", field=f"--{name}")
-    return values * ndim if len(values) == 1 else values
 
 
 def run_schema(args) -> int:

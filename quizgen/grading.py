@@ -85,7 +85,12 @@ def _parts_right(kind: str, got, want, policy: Policy) -> tuple[int, int]:
         return sum(policy.close(g, w) for g, w in cells), len(cells)
     if kind == "padding":
         return sum(list(g) == list(w) for g, w in zip(got, want)), len(want)
-    return sum(g == w for g, w in zip(got, want)), len(want)    # shape: sizes are integers, compared exactly
+    if kind == "number":
+        return int(policy.close(got, want)), 1
+    if kind == "set":   # each value found counts, each value too many takes one back
+        found = len(set(got) & {Fraction(w) for w in want})
+        return max(0, found - (len(got) - found)), len(want) or int(bool(got))
+    return sum(g == w for g, w in zip(got, want)), len(want)    # shapes: sizes are integers, compared exactly
 
 
 def _same(got, value, policy: Policy) -> bool:

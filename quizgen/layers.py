@@ -511,9 +511,9 @@ def receptive_steps(layers: Sequence[Layer]) -> list[Step]:
     for number, layer in enumerate(layers, 1):
         added = (layer.effective_kernel - 1) * jump
         field += added
-        kernel = (f"{layer.dilation}·({layer.kernel} − 1) + 1" if layer.dilation != 1 else str(layer.kernel))
+        kernel = f"{layer.dilation}·({layer.kernel} − 1) + 1 = " if layer.dilation != 1 else ""
         steps.append(Step("receptive_layer",
-                          f"{number} ({layer.kind}): K' = {kernel} = {layer.effective_kernel}, J = {jump}: "
+                          f"{number} ({layer.kind}): K' = {kernel}{layer.effective_kernel}, J = {jump}: "
                           f"r = {field - added} + ({layer.effective_kernel} − 1)·{jump} = {field}",
                           f"\\text{{{number} ({layer.kind})}}: K' = {layer.effective_kernel},\\ J = {jump}:\\ "
                           f"r = {field - added} + ({layer.effective_kernel} - 1) \\cdot {jump} = {field}"))

@@ -76,7 +76,7 @@ def _wrong_per_part(question, index_of) -> dict:
     policy = Policy.of({"grading": question.grading})
     per_part: dict = {}
     for mistake in question.mistakes:
-        if mistake.get("of") or not (mistake.get("per_dimension") or question.answer["kind"] == "matrix"):
+        if mistake.get("of") or not (mistake.get("per_dimension") or question.answer["kind"] in WHOLE_MISTAKES):
             continue    # shapes of a matrix, and mistakes only recognisable whole (a swap), stay out
         for part, (wrong, right) in index_of(mistake["value"], question.answer["value"]):
             if wrong != right and all(wrong != seen for seen, _, _ in per_part.get(part, [])):
@@ -109,7 +109,33 @@ def _padding_blanks(question) -> list[NumberBlank]:
             for d, dim in enumerate(("height", "width")) for s, side in enumerate(("before", "after"))]
 
 
-BLANKS = {"shape": _shape_blanks, "matrix": _matrix_blanks, "padding": _padding_blanks}
+def _tensor_shape_blanks(question) -> list[NumberBlank]:
+    value = question.answer["value"]
+    wrong = _wrong_per_part(question, lambda m, a: enumerate(zip(m, a)))
+    return [NumberBlank(f"d{d + 1}", v, 0.0, tuple(wrong.get(d, ()))) for d, v in enumerate(value)]
+
+
+def _number_blank(question) -> list[NumberBlank]:
+    value = question.answer["value"]
+    wrong = _wrong_per_part(question, lambda m, a: [(0, (m, a))])
+    return [NumberBlank("n", value, tolerance(question, value), tuple(wrong.get(0, ())))]
+
+
+def _set_blanks(question) -> list[NumberBlank]:
+    """A set of integers in an LMS: its smallest and its largest value. Every set quizgen asks for is a run
+    of consecutive integers (an output size is monotonic in each parameter), so the two say it whole."""
+    value = question.answer["value"]
+    if value != list(range(value[0], value[-1] + 1)):
+        raise AssertionError(f"{question.id}: the set {value} is not a run of integers")   # a question-type bug
+    ends = lambda m, a: [(0, (min(m), a[0])), (1, (max(m), a[-1]))] if m else []  # noqa: E731
+    wrong = _wrong_per_part(question, ends)
+    return [NumberBlank(name, v, 0.0, tuple(wrong.get(n, ())))
+            for n, (name, v) in enumerate((("smallest", value[0]), ("largest", value[-1])))]
+
+
+BLANKS = {"shape": _shape_blanks, "tensor_shape": _tensor_shape_blanks, "matrix": _matrix_blanks,
+          "padding": _padding_blanks, "number": _number_blank, "set": _set_blanks}
+WHOLE_MISTAKES = ("matrix", "number", "set")   # kinds whose mistakes give feedback per part though made whole
 
 
 def _options(question) -> list[Choice]:

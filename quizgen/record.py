@@ -65,9 +65,13 @@ class Question:
 
 
 def answer_text(kind: str, value) -> str:
-    """An answer as a student would write it: 3x3, [[4, 4], [4, 4]], 1 (or 1x2, or 0,1x1,1), b."""
-    if kind == "shape":
+    """An answer as a student would write it: 3x3, [[4, 4], [4, 4]], 1 (or 1x2, or 0,1x1,1), b, 12, 5, 6, 7."""
+    if kind in ("shape", "tensor_shape"):
         return "x".join(str(v) for v in value)
+    if kind == "number":
+        return _num(value)
+    if kind == "set":
+        return ", ".join(_num(v) for v in value) if value else "none"
     if kind == "matrix":
         return "[" + ", ".join("[" + ", ".join(_num(v) for v in row) + "]" for row in value) + "]"
     if kind == "padding":
@@ -82,9 +86,12 @@ def notations(answer: dict) -> list[str]:
     """The usual ways to write an answer ({kind, value}), for LMS short answers that match text:
     3x4, 3×4, 3 x 4, (3, 4), 3 4 for a shape; 1, 1x1, (1, 1) for a padding of 1; ..."""
     kind, value = answer["kind"], answer["value"]
-    if kind == "shape":
+    if kind in ("shape", "tensor_shape"):
         nums = [_num(v) for v in value]
         forms = ["x".join(nums), "×".join(nums), " x ".join(nums), f"({', '.join(nums)})", " ".join(nums)]
+    elif kind == "set":
+        nums = [_num(v) for v in value]
+        forms = [", ".join(nums), ",".join(nums), " ".join(nums), "{" + ", ".join(nums) + "}"] if nums else ["none"]
     elif kind == "padding":
         forms = [answer_text(kind, value)]
         if all(before == after for before, after in value):

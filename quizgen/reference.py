@@ -59,9 +59,11 @@ class Conv:
     @classmethod
     def of(cls, input_shape, kernel_shape, stride=1, padding=0, dilation=1) -> "Conv":
         n = len(input_shape)
+        kernels, dilations = ar.per_dim(kernel_shape, n, "kernel"), ar.per_dim(dilation, n, "dilation")
+        if padding == "full":   # a textbook word torch does not know: pass the number it means
+            padding = tuple(ar.string_padding("full", k, d)[0] for k, d in zip(kernels, dilations))
         pad = padding if isinstance(padding, str) else ar.per_dim(padding, n, "padding")
-        return cls(tuple(input_shape), ar.per_dim(kernel_shape, n, "kernel"), ar.per_dim(stride, n, "stride"),
-                   pad, ar.per_dim(dilation, n, "dilation"))
+        return cls(tuple(input_shape), kernels, ar.per_dim(stride, n, "stride"), pad, dilations)
 
     def run(self, functional, x, w, groups=1):
         conv = {1: functional.conv1d, 2: functional.conv2d}[len(self.input_shape)]

@@ -12,6 +12,13 @@ QUESTION_TYPES_DOC = {
     "conv_values": "output values of a convolution on a small image (and so its shape)",
     "same_padding": "which zero padding keeps the size (torch's padding='same')",
     "validity": "is this configuration valid for torch, and if not, which rule it breaks",
+    "transposed_size": "output height x width of a transposed convolution (nn.ConvTranspose2d, output_padding)",
+    "pool_size": "output height x width of max or average pooling (stride defaults to the kernel; ceil_mode)",
+    "pool_values": "output values of max or average pooling on a small image",
+    "channels": "nn.Conv2d with channels: output shape (N, C, H, W), weight shape, parameter count or MACs (ask)",
+    "stack": "a stack of conv/pool layers: the output size or the receptive field (ask)",
+    "flipped_values": "output values of a convolution in the textbook sense (kernel flipped), unlike torch",
+    "inverse": "every value of one parameter (unknown) that gives the output size: graded as a set",
 }
 
 _INT_RANGE = {
@@ -97,8 +104,40 @@ _QUESTION_PROPERTIES = {
         },
     },
     "stride": _dim_space(what="stride"),
-    "padding": _dim_space(["same", "valid"], what="zero padding per side"),
+    "padding": _dim_space(["same", "valid", "full"], what="zero padding per side ('full': k - 1 per side)"),
     "dilation": _dim_space(what="dilation"),
+    "output_padding": _dim_space(what="output_padding (transposed_size): extra rows/columns on one side"),
+    "pool": {"description": "pooling (pool_size, pool_values): 'max', 'avg', or a list to choose from",
+             "anyOf": [{"enum": ["max", "avg"]},
+                       {"type": "array", "minItems": 1, "items": {"enum": ["max", "avg"]}}]},
+    "ceil_mode": {"description": "pooling's ceil_mode (pool_size, pool_values): true, false, or [false, true]",
+                  "anyOf": [{"type": "boolean"}, {"type": "array", "minItems": 1, "items": {"type": "boolean"}}]},
+    "channels": {
+        "type": "object", "additionalProperties": False,
+        "description": "channels (channels questions): batch, in, out, groups (each an integer space) and bias",
+        "properties": {
+            "batch": {"$ref": "#/$defs/intSpace"}, "in": {"$ref": "#/$defs/intSpace"},
+            "out": {"$ref": "#/$defs/intSpace"}, "groups": {"$ref": "#/$defs/intSpace"},
+            "bias": {"description": "true (torch's default), false, or [true, false]",
+                     "anyOf": [{"type": "boolean"}, {"type": "array", "minItems": 1, "items": {"type": "boolean"}}]},
+        },
+    },
+    "ask": {"enum": ["output_shape", "weight_shape", "params", "macs", "output_size", "receptive_field"],
+            "description": ("what a channels question asks (output_shape, weight_shape, params, macs) or a stack "
+                            "question (output_size, receptive_field)")},
+    "layers": {
+        "type": "array", "minItems": 1,
+        "description": "the layers of a stack question, in order",
+        "items": {
+            "type": "object", "additionalProperties": False, "required": ["type", "kernel"],
+            "description": "one square layer: type conv|maxpool|avgpool, kernel, stride, padding, dilation (integer spaces)",
+            "properties": {"type": {"enum": ["conv", "maxpool", "avgpool"]}, "kernel": {"$ref": "#/$defs/intSpace"},
+                           "stride": {"$ref": "#/$defs/intSpace"}, "padding": {"$ref": "#/$defs/intSpace"},
+                           "dilation": {"$ref": "#/$defs/intSpace"}},
+        },
+    },
+    "unknown": {"enum": ["input", "kernel", "stride", "padding", "dilation"],
+                "description": "the parameter an inverse question asks for; its space lists the candidates"},
     "grading": {
         "type": "object", "additionalProperties": False,
         "description": "how answers are scored (by the grader and in LMS exports)",
@@ -236,18 +275,19 @@ OUTPUT_SCHEMA = {
                 "points": {"type": "number"},
                 "params": {
                     "type": "object",
-                    "description": "every parameter of the drawn configuration",
+                    "description": ("every parameter of the drawn configuration (each question type adds its "
+                                    "own: output_padding, pool, ceil_mode, channels, layers, unknown, ...)"),
                     "properties": {
                         "input_shape": {"type": "array", "items": {"type": "integer"}},
                         "kernel_shape": {"type": "array", "items": {"type": "integer"}},
                         "stride": {"type": "array", "items": {"type": "integer"}},
                         "padding": {"anyOf": [{"type": "array", "items": {"type": "integer"}},
-                                              {"enum": ["same", "valid"]}]},
+                                              {"enum": ["same", "valid", "full"]}]},
                         "dilation": {"type": "array", "items": {"type": "integer"}},
                         "image": _NUMBER_MATRIX,
                         "kernel": _NUMBER_MATRIX,
                     },
-                    "required": ["input_shape", "kernel_shape", "stride", "padding", "dilation"],
+                    "required": ["input_shape"],
                 },
                 "prompt": {"type": "string", "description": "the question"},
                 "instruction": {"type": "string", "description": (
@@ -255,10 +295,12 @@ OUTPUT_SCHEMA = {
                     "the prompt where answers are typed")},
                 "answer": {
                     "type": "object", "required": ["kind", "value", "text"],
-                    "description": ("kind shape: value [H, W]; matrix: value rows of numbers; padding: value "
-                                    "[[before, after] per dimension]; choice: value a reason code, with options"),
+                    "description": ("kind shape: value [H, W]; tensor_shape: value [N, C, H, W] or a weight's "
+                                    "[C_out, C_in/groups, K_h, K_w]; matrix: value rows of numbers; padding: value "
+                                    "[[before, after] per dimension]; choice: value a reason code, with options; "
+                                    "number: one number; set: the sorted list of every value that answers"),
                     "properties": {
-                        "kind": {"enum": ["shape", "matrix", "padding", "choice"]},
+                        "kind": {"enum": ["shape", "tensor_shape", "matrix", "padding", "choice", "number", "set"]},
                         "value": {},
                         "text": {"type": "string", "description": "the answer as a student would write it"},
                         "options": {"type": "array", "items": {

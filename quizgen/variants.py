@@ -116,19 +116,26 @@ class Spaces:
     strides: list
     paddings: list
     dilations: list
+    # A question type's own parameters (output_padding, ceil_mode, channels...), drawn after the five, in
+    # order, and the Config class that takes them all.
+    extras: tuple = ()
+    make: Any = Config
     # A configuration's verdict on the constraints, remembered: versions draw the same ones again and again.
     verdicts: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
+    @property
+    def lists(self) -> list:
+        return [self.images, self.kernels, self.strides, self.paddings, self.dilations] + [c for _, c in self.extras]
+
     def size(self) -> int:
-        return math.prod(len(c) for c in (self.images, self.kernels, self.strides, self.paddings, self.dilations))
+        return math.prod(len(c) for c in self.lists)
 
     def draw(self, rng: random.Random) -> Config:
-        return Config(rng.choice(self.images), rng.choice(self.kernels), rng.choice(self.strides),
-                      rng.choice(self.paddings), rng.choice(self.dilations))
+        return self.make(*(rng.choice(candidates) for candidates in self.lists))
 
     def every(self):
-        for combo in itertools.product(self.images, self.kernels, self.strides, self.paddings, self.dilations):
-            yield Config(*combo)
+        for combo in itertools.product(*self.lists):
+            yield self.make(*combo)
 
 
 def spaces_of(question: QuestionSpec, bank: Bank, qtype) -> Spaces:
@@ -199,6 +206,8 @@ def satisfies(config: Config, constraints: dict, qtype) -> bool:
 
 def why_not(config: Config) -> str:
     """Why one configuration fails: torch's objection, or the output it gives (for size constraints)."""
+    if hasattr(config, "describe"):   # a question type's own configuration says it its own way
+        return config.describe()
     try:
         spec = config.spec()
     except InvalidConfiguration as error:

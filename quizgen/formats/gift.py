@@ -10,7 +10,7 @@ from . import Format, register
 
 
 def expressible(item) -> bool:
-    return item.style != "blanks" or item.layout in ("shape", "padding")
+    return item.style != "blanks" or item.layout in ("shape", "tensor_shape", "padding", "set")
 
 
 @register

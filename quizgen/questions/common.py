@@ -10,7 +10,8 @@ from ..reference import Conv
 
 def draft(qtype, question, config, version: str, number: int, exact: bool = True, **fields) -> Draft:
     return Draft(id=question.id, type=qtype.name, version=version, number=number, points=question.points,
-                 title=question.title, params=config.params(), context=facts(config),
+                 title=question.title, params=config.params(),
+                 context=qtype.facts(config) if hasattr(qtype, "facts") else facts(config),
                  grading=grading_policy(question, exact),
                  lms={"multiple_choice": question.fields.get("lms", {}).get("multiple_choice", False)},
                  picture=bool(question.fields.get("picture", False)), **fields)
@@ -65,8 +66,11 @@ def conv_call(config) -> str:
     args = [f"kernel_size={torch_literal(config.kernel_shape)}"]
     if tuple(config.stride) != (1, 1):
         args.append(f"stride={torch_literal(config.stride)}")
-    if isinstance(config.padding, str) or tuple(config.padding) != (0, 0):
-        args.append(f"padding={torch_literal(config.padding)}")
+    padding = config.padding
+    if padding == "full":   # torch has no word for it: the number it means
+        padding = tuple(ar.string_padding("full", k, d)[0] for k, d in zip(config.kernel_shape, config.dilation))
+    if isinstance(padding, str) or tuple(padding) != (0, 0):
+        args.append(f"padding={torch_literal(padding)}")
     if tuple(config.dilation) != (1, 1):
         args.append(f"dilation={torch_literal(config.dilation)}")
     return f"nn.Conv2d(1, 1, {', '.join(args)})"
@@ -91,11 +95,16 @@ def _dim_mistakes(dim: ar.ConvDim) -> dict[str, int]:
 
 def size_mistakes(spec: ar.ConvSpec) -> list[dict]:
     """Wrong shapes that known mistakes lead to, each distinct from the answer and from each other."""
-    answer = list(spec.output_shape)
-    per_dim = [_dim_mistakes(d) for d in spec.dims]
+    return shape_mistakes_of(list(spec.output_shape), [_dim_mistakes(d) for d in spec.dims],
+                             ("forgot_plus_one", "padding_once", "no_stride_division", "rounded_up", "no_floor",
+                              "undilated_kernel", "padded_size", "input_size"))
+
+
+def shape_mistakes_of(answer: list, per_dim: list[dict], order) -> list[dict]:
+    """Whole shapes from per-dimension mistakes (``per_dim``: code -> that dimension's wrong size, only
+    where the mistake applies), in the catalogue's ``order``, then the swap of height and width."""
     candidates = []
-    for code in ("forgot_plus_one", "padding_once", "no_stride_division", "rounded_up", "no_floor",
-                 "undilated_kernel", "padded_size", "input_size"):
+    for code in order:
         if any(code in m for m in per_dim):
             candidates.append((code, [m.get(code, o) for m, o in zip(per_dim, answer)]))
     if len(set(answer)) > 1:
@@ -107,3 +116,38 @@ def size_mistakes(spec: ar.ConvSpec) -> list[dict]:
             # Every size mistake but a swap can be made in one dimension alone.
             mistakes.append({"code": code, "value": value, "per_dimension": code != "swapped_dimensions"})
     return mistakes
+
+
+def torch_call(name: str, *positional, **arguments) -> str:
+    """A torch constructor with its positional arguments and the keyword ones that are not None."""
+    args = [str(p) for p in positional] + [f"{k}={torch_literal(v) if isinstance(v, (tuple, list, str)) else v}"
+                                           for k, v in arguments.items() if v is not None]
+    return f"{name}({', '.join(args)})"
+
+
+def scalar_space(question, bank, name: str, default, inside: dict | None = None, path=None) -> list:
+    """Candidates of a parameter with one value (not per dimension): a value, a list to choose from, or
+    an inclusive range {min, max[, step]}."""
+    from ..variants import _int_candidates   # noqa: PLC0415
+
+    fields = question.fields if inside is None else inside
+    if name not in fields:
+        return [default]
+    value = fields[name]
+    if isinstance(value, dict):
+        return _int_candidates(value, bank, (path or question.path_of(name)) + ((name,) if path else ()))
+    return list(dict.fromkeys(value)) if isinstance(value, list) else [value]
+
+
+def cell_steps(matrix_cells, shown: int) -> list[ar.Step]:
+    """The first ``shown`` worked cells, then "the rest in the same way"."""
+    steps = list(matrix_cells[:shown])
+    if len(matrix_cells) > shown:
+        steps.append(ar.Step("cells_rest", "…", "\\ldots"))
+    return steps
+
+
+def values_step(values) -> ar.Step:
+    rows = "; ".join(" ".join(ar.format_number(v) for v in row) for row in values)
+    tex = " \\\\ ".join(" & ".join(ar.format_number(v) for v in row) for row in values)
+    return ar.Step("values", f"Y = [{rows}]", f"Y = \\begin{{bmatrix}} {tex} \\end{{bmatrix}}")

@@ -6,9 +6,22 @@
   const TRANSLATE = {"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ",
     "\u00d7": "x", "\u2715": "x", "\uff0a": "*", "\uff1b": ";", "\uff0c": ",", "\uff08": "(", "\uff09": ")",
     "\uff3b": "[", "\uff3d": "]", "\r": "\n"};
+  // Python's \s and the whitespace of its str.strip() and str.split() (str.isspace): JavaScript's \s and trim()
+  // lack \x1c-\x1f and \x85 and have \ufeff. Every \s of answers.py is S here, every strip() strip().
+  const WS = String.raw`\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000`, S = `[${WS}]`;
+  const EDGE_SPACE = new RegExp(`^${S}+|${S}+$`, "g"), SPACES = new RegExp(`${S}+`);
   const NUMBER = /^[+-]?(?:[0-9]+(?:\.[0-9]*|,[0-9]+)?|[.,][0-9]+)(?:[eE][+-]?[0-9]{1,3})?(?:\/[0-9]+)?$/;
-  const WRAPPER = /^(?:torch\.|np\.|numpy\.)?(?:tensor|array|size)\(([\s\S]*?)(?:,\s*(?:dtype|device|requires_grad)\s*=[^()]*)*\)$/i;
-  const MAX_CHARS = 20000, MAX_MAGNITUDE = 1e100, DIAGNOSIS_TOLERANCE = 0.01;
+  // Python's IGNORECASE also matches i with ı and İ (NFKC has already folded ſ and the Kelvin sign).
+  const WRAPPER = new RegExp(String.raw`^(?:torch\.|np\.|numpy\.)?(?:tensor|array|s[iıİ]ze)\(([^]*?)(?:,${S}*` +
+    String.raw`(?:dtype|dev[iıİ]ce|requ[iıİ]res_grad)${S}*=[^()]*)*\)$`, "i");
+  const AROUND_X = new RegExp(`${S}*[x*]${S}*`), AROUND_COMMA = new RegExp(`${S}*,${S}*`);
+  const CELL_SEPARATORS = new RegExp(`[${WS},]+`);
+  const NUMBER_SEPARATORS = new RegExp(`[${WS};]+|,(?![0-9])|(?<![0-9]),`);
+  const SET_SEPARATORS = new RegExp(`[${WS},;]+`);
+  const RANGE = new RegExp(`^${S}*([+-]?[0-9]+)${S}*\\.\\.${S}*([+-]?[0-9]+)${S}*$`);
+  const EMPTY_SET = ["", "none", "ninguno", "ninguna", "\u2205", "{}", "[]", "()"];
+  const EXACT = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?(?:\/([0-9]+))?$/;
+  const MAX_CHARS = 20000, MAX_MAGNITUDE = 10n ** 100n, DIAGNOSIS_TOLERANCE = 0.01;
 
   const blank = () => ({blank: true});
   const malformed = (problem, token = "") => ({malformed: true, problem, token});
@@ -17,9 +30,10 @@
   function normalise(text) {
     let out = "";
     for (const ch of text.normalize("NFKC")) out += TRANSLATE[ch] !== undefined ? TRANSLATE[ch] : ch;
-    return out.trim();
+    return strip(out);
   }
-  function words(text) { return text.trim().split(/\s+/).filter(Boolean); }   // Python's str.split()
+  function strip(text) { return text.replace(EDGE_SPACE, ""); }                 // Python's str.strip()
+  function words(text) { return strip(text).split(SPACES).filter(Boolean); }   // Python's str.split()
   function stripChars(text, chars) {
     let a = 0, b = text.length;
     while (a < b && chars.includes(text[a])) a++;
@@ -28,30 +42,49 @@
   }
   function stripBrackets(text) {
     while (text.length >= 2 && ["()", "[]", "{}"].includes(text[0] + text[text.length - 1])) {
-      text = text.slice(1, -1).trim();
+      text = strip(text.slice(1, -1));
     }
     return text;
   }
   function count(text, ch) { return text.split(ch).length - 1; }
 
-  function number(token) {
+  // Python's number() as its exact Fraction, {num, den} in BigInts (den > 0, not reduced); null where it gives None.
+  function fraction(token) {
     token = normalise(token);
     if (!NUMBER.test(token)) return null;
+    const [, sign, whole, decimals = "", exponent = "0", denominator = "1"] = EXACT.exec(token.replace(",", "."));
+    let num = BigInt(whole + decimals || "0"), den = BigInt(denominator);
+    const shift = Number(exponent) - decimals.length;
+    if (shift >= 0) num *= 10n ** BigInt(shift);
+    else den *= 10n ** BigInt(-shift);
+    if (den === 0n) return null;
+    if (sign === "-") num = -num;
+    return (num < 0n ? -num : num) < MAX_MAGNITUDE * den ? {num, den} : null;
+  }
+  function binary(x) {   // the exact value of a double, {num, den} (x finite)
+    let den = 1n;
+    while (!Number.isInteger(x)) { x *= 2; den *= 2n; }   // exact: a double times 2 is a double
+    return {num: BigInt(x), den};
+  }
+  // One number as a double. Python keeps it exact (a Fraction) and compares it exactly with the key's numbers,
+  // which are doubles: a number no double equals (1.0000000000000001) comes back boxed, Object(value), which
+  // computes like value but is === to nothing, so it is right or a known mistake only where Python says so.
+  function number(token) {
+    const exact = fraction(token);
+    if (exact === null) return null;
+    token = normalise(token);
     const slash = token.indexOf("/");
     const body = slash < 0 ? token : token.slice(0, slash);
     let value = parseFloat(body.replace(",", "."));
-    if (slash >= 0) {
-      const denominator = parseInt(token.slice(slash + 1), 10);
-      if (denominator === 0) return null;
-      value /= denominator;
-    }
-    return Math.abs(value) < MAX_MAGNITUDE ? value : null;
+    if (slash >= 0) value /= parseInt(token.slice(slash + 1), 10);
+    const double = binary(value);
+    return exact.num * double.den === double.num * exact.den ? value : Object(value);
   }
   function numbers(parts) {
     const values = [];
     for (const part of parts) {
       const value = number(part);
-      if (value === null) return malformed("not_a_number", part.trim());
+      if (value === null) return malformed("not_a_number", strip(part));
       values.push(value);
     }
     return values;
@@ -61,11 +94,11 @@
     const ndim = expected ? expected.length : 2;
     const inner = stripBrackets(text.toLowerCase());
     let parts;
-    if (/[x*]/.test(inner)) parts = inner.split(/\s*[x*]\s*/);
+    if (/[x*]/.test(inner)) parts = inner.split(AROUND_X);
     else if (inner.includes(";")) parts = inner.split(";");
-    else if (inner.includes(",") && inner.split(/\s*,\s*/).length === ndim) parts = inner.split(/\s*,\s*/);
+    else if (inner.includes(",") && inner.split(AROUND_COMMA).length === ndim) parts = inner.split(AROUND_COMMA);
     else parts = words(inner);
-    parts = parts.map((p) => p.trim());
+    parts = parts.map(strip);
     if (parts.includes("") && parts.length > 1) return malformed("missing_size");
     const values = numbers(parts.filter(Boolean));
     if (values.malformed) return values;
@@ -79,16 +112,16 @@
     if (count(text, "[") >= 2) {
       const leftover = stripChars(text.replace(/\[[^\[\]]*\]/g, " "), " ,;\n[]");
       if (leftover) return /[0-9]/.test(leftover) ? malformed("unbalanced") : malformed("not_a_number", words(leftover)[0]);
-      return Array.from(text.matchAll(/\[([^\[\]]*)\]/g), (m) => m[1].trim());
+      return Array.from(text.matchAll(/\[([^\[\]]*)\]/g), (m) => strip(m[1]));
     }
     const body = stripBrackets(text);
     if (body.includes("[") || body.includes("]")) return malformed("unbalanced");
-    const rows = body.split(body.includes(";") ? ";" : "\n").map((r) => r.trim()).filter(Boolean);
+    const rows = body.split(body.includes(";") ? ";" : "\n").map(strip).filter(Boolean);
     return rows.length ? rows : [body];
   }
   function rowCells(row, decimalComma) {
     if (decimalComma) row = row.replace(/(?<=[0-9]),(?=[0-9])/g, "\0");
-    return row.split(/[\s,]+/).filter(Boolean).map((c) => c.split("\0").join(","));
+    return row.split(CELL_SEPARATORS).filter(Boolean).map((c) => c.split("\0").join(","));
   }
   function rectangular(cells) { return new Set(cells.map((r) => r.length)).size === 1; }
   function bestReading(readings, expected, usual) {
@@ -121,7 +154,7 @@
       groups = rows.map((row) => rowCells(row, false));
       if (groups.length === 1) groups = groups[0].map((cell) => [cell]);
     } else if (lowered.includes("x") || lowered.includes("*")) {
-      groups = lowered.split(/\s*[x*]\s*/).map((part) => rowCells(part, false));
+      groups = lowered.split(AROUND_X).map((part) => rowCells(part, false));
     } else {
       groups = rowCells(lowered, false).map((cell) => [cell]);
     }
@@ -145,14 +178,46 @@
     for (const option of options) {
       const names = [option.letter.toLowerCase(), option.code.toLowerCase(), option.code.split("_").join(" "),
         stripChars((option.text || "").toLowerCase(), " .")];
-      const printed = cleaned.match(new RegExp("^\\(?" + escapeRegExp(names[0]) + "[).:]\\s*(.+)$"));
+      const printed = cleaned.match(new RegExp("^\\(?" + escapeRegExp(names[0]) + "[).:]" + S + "*([^\\n]+)$"));   // Python's . is [^\n]
       if (names.includes(cleaned) || (printed && stripChars(printed[1], " .") === names[3])) return parsed(option.code);
     }
     if ([...cleaned].length === 1 && /\p{L}/u.test(cleaned)) return malformed("unknown_option", text);
     return malformed("not_an_option", text);
   }
 
-  const PARSERS = {shape: parseShape, matrix: parseMatrix, padding: parsePadding, choice: parseChoice};
+  // --- number: one value ---
+  function parseNumber(text) {
+    const value = number(stripBrackets(text));
+    if (value !== null) return parsed(value);
+    const parts = stripBrackets(text).split(NUMBER_SEPARATORS).filter(Boolean);
+    if (parts.length > 1 && parts.every((p) => number(p) !== null)) return malformed("several_numbers", String(parts.length));
+    return malformed("not_a_number", text);
+  }
+
+  // --- set: every value that answers (inverse questions); order and repeats do not matter ---
+  function parseSet(text) {
+    const inner = stripBrackets(text.toLowerCase());
+    if (EMPTY_SET.includes(inner)) return parsed([]);
+    if (count(text, "{") !== count(text, "}") || count(text, "[") !== count(text, "]")) return malformed("unbalanced");
+    const values = new Set();   // exact integers (BigInt), as Python's set of ints and Fractions
+    for (const part of inner.split(SET_SEPARATORS).filter(Boolean)) {
+      const run = RANGE.exec(part);
+      if (run) {
+        const low = BigInt(run[1]), high = BigInt(run[2]);
+        if (high - low > 10000n) return malformed("too_long");
+        for (let v = low; v <= high; v++) values.add(v);
+        continue;
+      }
+      const value = fraction(part);
+      if (value === null) return malformed("not_a_number", part);
+      if (value.num % value.den !== 0n) return malformed("not_an_integer", part);
+      values.add(value.num / value.den);
+    }
+    return parsed([...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(Number));
+  }
+
+  const PARSERS = {shape: parseShape, tensor_shape: parseShape, matrix: parseMatrix, padding: parsePadding,
+    choice: parseChoice, number: parseNumber, set: parseSet};
 
   function parse(kind, text, expected) {
     if (text === null || text === undefined) return blank();
@@ -160,7 +225,7 @@
     if ([...text].length > MAX_CHARS) return malformed("too_long");
     text = normalise(text);
     if (!text) return blank();
-    if (kind !== "choice") text = text.replace(WRAPPER, "$1").trim();
+    if (kind !== "choice") text = strip(text.replace(WRAPPER, "$1"));
     return PARSERS[kind](text, expected);
   }
 
@@ -180,13 +245,13 @@
     }
     if (typeof value === "string" || typeof got === "string") return got === value;
     if (Number.isInteger(value) && policy.exact) return got === value;
-    if (policy.exact) return Math.abs(got - value) <= DIAGNOSIS_TOLERANCE;
+    if (policy.exact) return Math.abs(got - value) <= DIAGNOSIS_TOLERANCE + 1e-12;
     return close(policy, got, value);
   }
   function diagnose(got, want, mistakes, policy) {
     const whole = mistakes.filter((m) => same(got, m.value, policy)).map((m) => m.code);
     if (whole.length || !Array.isArray(want)) return whole.slice(0, 1);
-    const wrong = want.map((w, d) => d).filter((d) => !same(got[d], want[d], policy));
+    const wrong = [...Array(Math.min(got.length, want.length)).keys()].filter((d) => !same(got[d], want[d], policy));   // zip
     const explained = [];
     for (const d of wrong) {
       const codes = mistakes.filter((m) => m.per_dimension && m.value.length === want.length &&
@@ -205,7 +270,12 @@
       return [right, parts];
     }
     if (kind === "padding") return [want.filter((w, d) => got[d][0] === w[0] && got[d][1] === w[1]).length, want.length];
-    return [want.filter((w, d) => got[d] === w).length, want.length];
+    if (kind === "number") return [close(policy, got, want) ? 1 : 0, 1];
+    if (kind === "set") {   // each value found counts, each value too many takes one back
+      const wanted = new Set(want), found = got.filter((g) => wanted.has(g)).length;
+      return [Math.max(0, found - (got.length - found)), want.length || (got.length ? 1 : 0)];
+    }
+    return [want.filter((w, d) => got[d] === w).length, want.length];   // shapes: sizes are integers, compared exactly
   }
   function mark(question, text) {
     const answer = question.answer, kind = answer.kind;

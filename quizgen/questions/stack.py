@@ -1,0 +1,159 @@
+"""A stack of layers (a small CNN: conv, maxpool, avgpool): the output size through it, or the receptive
+field of one output cell. Layers are square; each layer's parameters are drawn from the bank's spaces."""
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from .. import layers as L
+from ..errors import InvalidConfiguration
+from ..record import Check
+from ..reference import Stack
+from . import QuestionType, register
+from .common import draft, scalar_space
+
+ASKS = ("output_size", "receptive_field")
+KINDS = ("conv", "maxpool", "avgpool")
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    size: int
+    layers: tuple   # of layers.Layer
+
+    @property
+    def input_shape(self) -> tuple:
+        return (self.size, self.size)
+
+    def reasons(self) -> list[str]:
+        try:
+            L.stack_sizes(self.size, self.layers)
+        except InvalidConfiguration as error:
+            return [error.reason]
+        return []
+
+    def spec(self):
+        """What the samplers' size constraints read: the final output (every layer's sizes are integers)."""
+        out = L.stack_sizes(self.size, self.layers)[-1]
+        return SimpleNamespace(output_shape=(out, out), dims=())
+
+    def describe(self) -> str:
+        """A configuration's result, for "no configuration meets the constraints" errors."""
+        try:
+            return f"e.g. image {self.size}x{self.size} gives {'x'.join(map(str, self.spec().output_shape))}"
+        except InvalidConfiguration as error:
+            return f"e.g. image {self.size}x{self.size}: {error.message}"
+
+    def params(self) -> dict:
+        return {"input_shape": [self.size, self.size],
+                "layers": [{"type": layer.kind, "kernel": layer.kernel, "stride": layer.stride,
+                            "padding": layer.padding, "dilation": layer.dilation} for layer in self.layers]}
+
+    def probe(self, measure: str) -> Stack:
+        return Stack(measure, self.size, tuple((layer.kind, layer.kernel, layer.stride, layer.padding,
+                                                layer.dilation) for layer in self.layers))
+
+
+@dataclass(frozen=True)
+class StackSpaces:
+    """The sizes to draw from, and per layer its kind and the candidates of each of its parameters."""
+    sizes: list
+    layers: list    # per layer: (kind, kernels, strides, paddings, dilations)
+    verdicts: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def _lists(self) -> list:
+        return [self.sizes] + [c for layer in self.layers for c in layer[1:]]
+
+    def size(self) -> int:
+        return math.prod(len(c) for c in self._lists())
+
+    def _config(self, values) -> StackConfig:
+        size, rest = values[0], values[1:]
+        layers = []
+        for n, (kind, *_) in enumerate(self.layers):
+            kernel, stride, padding, dilation = rest[4 * n:4 * n + 4]
+            layers.append(L.Layer(kind, kernel, kernel if stride is None else stride, padding, dilation))
+        return StackConfig(size, tuple(layers))
+
+    def draw(self, rng: random.Random) -> StackConfig:
+        return self._config([rng.choice(c) for c in self._lists()])
+
+    def every(self):
+        for values in itertools.product(*self._lists()):
+            yield self._config(values)
+
+
+@register
+class StackQuestion(QuestionType):
+    name = "stack"
+    picture = None
+    constraint_hint = " (every layer must accept the size the layer before gives it)"
+
+    def spaces(self, question, bank):
+        sizes = [h for h, w in _image_sizes(question, bank)]
+        layers = []
+        for n, layer in enumerate(question.fields.get("layers", [])):
+            path = question.path_of("layers") + (n,)
+            kind = layer["type"]
+            kernels = scalar_space(question, bank, "kernel", None, inside=layer, path=path)
+            # pooling's default stride is its kernel: None here, resolved per draw
+            strides = scalar_space(question, bank, "stride", 1 if kind == "conv" else None, inside=layer, path=path)
+            paddings = scalar_space(question, bank, "padding", 0, inside=layer, path=path)
+            dilations = scalar_space(question, bank, "dilation", 1, inside=layer, path=path)
+            if kind == "avgpool" and dilations != [1]:
+                raise bank.error(path + ("dilation",), "AvgPool2d has no dilation; allowed: 1 (or leave it out)")
+            layers.append((kind, kernels, strides, paddings, dilations))
+        if not layers:
+            raise bank.error(question.path, "a stack question needs layers; allowed: a list of {type: conv|maxpool|"
+                                            "avgpool, kernel, stride, padding, dilation}")
+        return StackSpaces(sizes, layers)
+
+    def build(self, question, bank, config, content, version, number):
+        ask = question.fields.get("ask", "output_size")
+        if ask == "receptive_field":
+            field_size = L.receptive_field(config.layers)
+            answer = {"kind": "number", "value": field_size}
+            steps, measured = L.receptive_steps(config.layers), (field_size, field_size)
+        else:
+            out = L.stack_sizes(config.size, config.layers)[-1]
+            answer = {"kind": "shape", "value": [out, out]}
+            steps, measured = L.stack_steps(config.size, config.layers), (out, out)
+        mistakes = L.stack_mistakes(config.size, config.layers, ask)
+        if ask == "output_size":
+            mistakes = [{**m, "value": [m["value"]] * 2, "per_dimension": True} for m in mistakes]
+        built = draft(self, question, config, version, number, answer=answer, steps=steps,
+                      checks=[Check(conv=config.probe(ask), shape=measured)], mistakes=mistakes)
+        built.context.update(ask=ask)
+        return built
+
+    def facts(self, config) -> dict:
+        return {"square": True, "input": f"{config.size}×{config.size}", "size": config.size,
+                "layers": [self.layer_call(layer) for layer in config.layers]}
+
+    @staticmethod
+    def layer_call(layer) -> str:
+        name = {"conv": "nn.Conv2d(1, 1, ", "maxpool": "nn.MaxPool2d(", "avgpool": "nn.AvgPool2d("}[layer.kind]
+        args = [f"kernel_size={layer.kernel}"]
+        if layer.stride != (1 if layer.kind == "conv" else layer.kernel):
+            args.append(f"stride={layer.stride}")
+        if layer.padding:
+            args.append(f"padding={layer.padding}")
+        if layer.dilation != 1:
+            args.append(f"dilation={layer.dilation}")
+        return name + ", ".join(args) + ")"
+
+
+def _image_sizes(question, bank) -> list:
+    from ..variants import dim_candidates   # noqa: PLC0415
+
+    image = question.fields.get("image", {})
+    if "size" not in image:
+        raise bank.error(question.path_of("image"), "image.size is missing; allowed: a size (square)")
+    sizes = dim_candidates(image["size"], bank, question.path_of("image") + ("size",))
+    if any(h != w for h, w in sizes):
+        raise bank.error(question.path_of("image") + ("size",), "a stack question's image is square; allowed: "
+                                                                "one integer per size")
+    return sizes
