@@ -250,7 +250,7 @@ def parse_number(text: str, expected=None):
 # --- set: every value that answers (inverse questions); order and repeats do not matter -----------
 
 _EMPTY_SET = ("", "none", "ninguno", "ninguna", "∅", "{}", "[]", "()")
-_RANGE = re.compile(r"^\s*([+-]?[0-9]+)\s*\.\.\s*([+-]?[0-9]+)\s*$")
+_RANGE = re.compile(r"^\s*([+-]?[0-9]{1,12})\s*\.\.\s*([+-]?[0-9]{1,12})\s*$")   # longer is not a size
 
 
 def parse_set(text: str, expected=None):

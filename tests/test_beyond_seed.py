@@ -125,3 +125,7 @@ def test_solve_params_and_receptive_field_match_torch():
 def test_solve_bad_flags_are_one_line_errors(args):
     result = run_cli("solve", *args)
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_a_run_with_absurd_endpoints_is_a_format_error_not_a_crash():
+    assert mark(record("set", [5, 6]), "1" * 4400 + "..1").status == "malformed"

@@ -18,7 +18,7 @@
   const CELL_SEPARATORS = new RegExp(`[${WS},]+`);
   const NUMBER_SEPARATORS = new RegExp(`[${WS};]+|,(?![0-9])|(?<![0-9]),`);
   const SET_SEPARATORS = new RegExp(`[${WS},;]+`);
-  const RANGE = new RegExp(`^${S}*([+-]?[0-9]+)${S}*\\.\\.${S}*([+-]?[0-9]+)${S}*$`);
+  const RANGE = new RegExp(`^${S}*([+-]?[0-9]{1,12})${S}*\\.\\.${S}*([+-]?[0-9]{1,12})${S}*$`);
   const EMPTY_SET = ["", "none", "ninguno", "ninguna", "\u2205", "{}", "[]", "()"];
   const EXACT = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?(?:\/([0-9]+))?$/;
   const MAX_CHARS = 20000, MAX_MAGNITUDE = 10n ** 100n, DIAGNOSIS_TOLERANCE = 0.01;
