@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Sequence
 
 from .arithmetic import (DIM_NAMES, NEGATIVE_PADDING, NON_POSITIVE_DILATION, NON_POSITIVE_KERNEL,
-                         NON_POSITIVE_STRIDE, ConvSpec, Step, conv_spec, effective_kernel, format_number, per_dim)
+                         NON_POSITIVE_STRIDE, ConvDim, ConvSpec, Step, conv_spec, effective_kernel, format_number, per_dim)
 from .errors import InvalidConfiguration
 
 # Reason codes of the new rules (the shared ones come from arithmetic).
@@ -173,29 +173,17 @@ def _per_dim_steps(spec: ConvSpec, dim_steps) -> list[Step]:
 # with ceil_mode the last window must start inside the input or the left padding.
 
 @dataclass(frozen=True)
-class PoolDim:
-    size: int
-    kernel: int
-    stride: int
-    padding: int = 0
-    dilation: int = 1
+class PoolDim(ConvDim):
+    """A convolution's dimension (the same size formula) with pooling's ceil_mode; padding is symmetric."""
     ceil_mode: bool = False
 
-    @property
-    def effective_kernel(self) -> int:
-        return effective_kernel(self.kernel, self.dilation)
+    @classmethod
+    def of(cls, size, kernel, stride, padding=0, dilation=1, ceil_mode=False) -> "PoolDim":
+        return cls(size, kernel, stride, padding, padding, dilation, ceil_mode)
 
     @property
-    def padded_size(self) -> int:
-        return self.size + 2 * self.padding
-
-    @property
-    def span(self) -> int:
-        return self.padded_size - self.effective_kernel
-
-    @property
-    def exact(self) -> bool:
-        return self.span % self.stride == 0
+    def padding(self) -> int:
+        return self.pad_left
 
     @property
     def rounded(self) -> int:
@@ -227,7 +215,7 @@ def pool_reasons(input_shape, kernel, stride=None, padding=0, dilation=1, ceil_m
     earlier = any(s == 0 for s in ss) or any(p < 0 for p in ps) or over_effective or any(
         v <= 0 for v in ks + ss + ds)
     too_small = not (earlier or any(2 * p > k for p, k in zip(ps, ks))) and any(
-        PoolDim(i, k, s, p, d, ceil_mode).output <= 0 for i, k, s, p, d in zip(input_shape, ks, ss, ps, ds))
+        PoolDim.of(i, k, s, p, d, ceil_mode).output <= 0 for i, k, s, p, d in zip(input_shape, ks, ss, ps, ds))
     return _first([
         (ZERO_STRIDE, any(s == 0 for s in ss)),
         (NEGATIVE_PADDING, any(p < 0 for p in ps)),
@@ -252,8 +240,8 @@ def pool_spec(input_shape, kernel, stride=None, padding=0, dilation=1, ceil_mode
     reasons = pool_reasons(input_shape, v["kernel"], v["stride"], v["padding"], v["dilation"], ceil_mode)
     if reasons:
         raise InvalidConfiguration(reasons[0], _explain(reasons[0], input_shape, v,
-                                                        lambda *dims: PoolDim(*dims, ceil_mode)))
-    return ConvSpec(tuple(PoolDim(i, k, s, p, d, ceil_mode)
+                                                        lambda *dims: PoolDim.of(*dims, ceil_mode)))
+    return ConvSpec(tuple(PoolDim.of(i, k, s, p, d, ceil_mode)
                           for i, k, s, p, d in zip(input_shape, *v.values())))
 
 

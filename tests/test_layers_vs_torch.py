@@ -69,7 +69,7 @@ def test_pool_size_and_rejections_match_torch_with_floor_and_ceil_mode():
     assert reasons == {None, "zero_stride", "negative_padding", "pool_padding_too_large", "non_positive_kernel",
                        "non_positive_stride", "non_positive_dilation", "output_too_small"}
     # ceil_mode's last-window rule is exercised: a window dropped, and one kept that the floor loses
-    dims = [L.PoolDim(i, k, s or k, p, d, True) for _, i, k, s, p, d, c in POOL_GRID
+    dims = [L.PoolDim.of(i, k, s or k, p, d, True) for _, i, k, s, p, d, c in POOL_GRID
             if c and formula(L.pool_spec, (i, i), k, s, p, d, c)[1] is None]
     assert any(d.last_window_outside for d in dims) and any(d.output > d.span // d.stride + 1 for d in dims)
 

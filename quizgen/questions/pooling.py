@@ -101,10 +101,10 @@ def _dim_mistakes(dim: L.PoolDim, stride_given: bool) -> dict:
     if not stride_given and dim.kernel > 1:
         out["stride_one"] = dim.span + 1
     if dim.padding:
-        out["padding_once"] = L.PoolDim(dim.size, dim.kernel, dim.stride, 0, dim.dilation, dim.ceil_mode).output \
+        out["padding_once"] = L.PoolDim.of(dim.size, dim.kernel, dim.stride, 0, dim.dilation, dim.ceil_mode).output \
             if dim.size >= dim.effective_kernel else dim.output
     if dim.dilation > 1:
-        out["undilated_kernel"] = L.PoolDim(dim.size, dim.kernel, dim.stride, dim.padding, 1, dim.ceil_mode).output
+        out["undilated_kernel"] = L.PoolDim.of(dim.size, dim.kernel, dim.stride, dim.padding, 1, dim.ceil_mode).output
     return out
 
 
