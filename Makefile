@@ -18,13 +18,16 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-# Debian's Chromium for the browser tests (Playwright drives it; nothing downloads a browser). Installed
-# when make runs as root with apt, as CI does; elsewhere the browser tests say they were skipped.
+# Debian's Chromium for the browser tests (Playwright drives it; nothing downloads a browser) and LibreOffice
+# Calc for the spreadsheet tests (it opens and saves response sheets as a person's spreadsheet does).
+# Installed when make runs as root with apt, as CI does; elsewhere those tests say they were skipped.
 CHROMIUM := /usr/bin/chromium
-$(CHROMIUM):
+SOFFICE := /usr/bin/soffice
+DEBIAN_TOOLS := chromium libreoffice-calc-nogui
+$(CHROMIUM) $(SOFFICE) &:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; \
-	else echo "note: $(CHROMIUM) missing: the browser tests will be skipped (apt-get install chromium)"; fi
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEBIAN_TOOLS) >/dev/null; \
+	else echo "note: $@ missing: its tests will be skipped (apt-get install $(DEBIAN_TOOLS))"; fi
 
 install: $(STAMP)
 
@@ -32,7 +35,7 @@ demo: $(STAMP)
 	$(BIN)/quizgen generate banks/convolucion-seed.es.yaml --seed 2024 --versions 2 --format markdown,html,json --out out/demo
 	@echo "Wrote out/demo: open out/demo/v1/problems.md and out/demo/v1/key.md"
 
-test: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(SOFFICE)
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -74,8 +74,8 @@ def render_only(bank, drafted, format_name: str):
 
 def sheet(folder: Path, versions: int, students: int) -> Path:
     """A response sheet of ``students`` rows over ``versions`` versions: right, wrong, blank and garbled."""
-    pipeline.generate(str(BANK), str(folder), ["sheet"], versions=versions)
-    rows = list(csv.reader((folder / "responses-key.csv").open(newline="")))
+    pipeline.generate(str(BANK), str(folder), ["sheet", "json"], versions=versions)
+    rows = list(csv.reader((folder / "responses-key.csv").open(newline="", encoding="utf-8-sig")))
     header, body = rows[0], rows[1:]
     rng = random.Random(1)
     path = folder / f"submissions-{students}.csv"
@@ -85,7 +85,7 @@ def sheet(folder: Path, versions: int, students: int) -> Path:
         for n in range(students):
             row = list(body[n % len(body)])
             row[0] = f"s{n:07d}"
-            row[2:] = [rng.choices([cell, "", "3x3", "tres"], [8, 1, 1, 0.2])[0] for cell in row[2:]]
+            row[2:-1] = [rng.choices([cell, "", "3x3", "tres"], [8, 1, 1, 0.2])[0] for cell in row[2:-1]]
             writer.writerow(row)
     return path
 
@@ -99,11 +99,10 @@ def grading(students: int, folder: Path) -> list[tuple]:
             return sum(1 for _ in csv.reader(handle))
 
     def scores_only():
-        key, source = grade.open_key(str(own), Renderer(), key_path=None, bank_path=str(BANK), seed=None,
-                                     versions=None, roster=None, language=None)
-        accounting = grade.account(source.rows(), key.allowed)
-        accepted = grade.accepted_rows(source.rows(), accounting)
-        return sum(len(grade.grade_chunk(key, rows)) for rows in grade.chunks(accepted))
+        opened = grade.open_key(str(own), Renderer(), bank_path=str(BANK))
+        accounting = grade.account(opened.source.rows(), opened.placer)
+        accepted = grade.accepted_rows(opened.source.rows(), accounting, opened.placer)
+        return sum(len(grade.grade_chunk(opened.key, rows)) for rows in grade.chunks(accepted))
 
     def every_report(path, out, jobs=1):
         return grade.grade(str(path), Renderer(), str(folder / out), bank_path=str(BANK), jobs=jobs)
@@ -147,8 +146,7 @@ def start_up() -> list[tuple]:
 
 
 def million(folder: Path) -> list[tuple]:
-    pipeline.generate(str(BANK), str(folder / "m"), ["json"], versions=20)
-    path = sheet(folder / "m", 20, 1_000_000)
+    path = sheet(folder / "m", 20, 1_000_000)          # key.json beside the sheet
     seconds, peak = probe(["grade", "--key", str(folder / "m" / "key.json"), str(path), "--out", str(folder / "rm")])
     return [("grade 1,000,000 submissions", seconds, "s wall", peak, None)]
 

@@ -241,6 +241,20 @@ def format_number(value) -> str:
     return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
+def people_number(value) -> str:
+    """A score or percentage as people read it: at most two decimals, no trailing zeros (4.22, 4.5, 11)."""
+    return f"{float(value):.2f}".rstrip("0").rstrip(".").replace("-0", "0") if value is not None else ""
+
+
+def exact_number(value) -> str:
+    """A score as a CSV holds it: integers as integers, others to 10 decimals (4.2222222222), which is exact
+    for every score quizgen gives short of a repeating fraction."""
+    if value is None:
+        return ""
+    value = round(float(value), 10)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 def _decimal_places(denominator: int) -> int | None:
     """How many decimal places a fraction with this denominator needs; None if it never terminates."""
     twos = fives = 0

@@ -100,15 +100,15 @@ def _line_map(node, path=(), lines=None) -> dict:
     return lines
 
 
-def read_yaml(path: Path) -> tuple[Any, dict]:
-    """Parse ``path``; return the data and its line map, or raise a located QuizgenError."""
+def read_yaml(path: Path, what: str = "bank") -> tuple[Any, dict]:
+    """Parse ``path`` (a YAML ``what``); return the data and its line map, or raise a located QuizgenError."""
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise QuizgenError("no such file; give the path of a YAML bank", file=file) from None
+        raise QuizgenError(f"no such file; give the path of a YAML {what}", file=file) from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
-        raise QuizgenError(f"cannot read the bank ({error.__class__.__name__}); a UTF-8 YAML file is needed",
+        raise QuizgenError(f"cannot read the {what} ({error.__class__.__name__}); a UTF-8 YAML file is needed",
                            file=file) from None
     try:
         node = yaml.compose(text, Loader=_Loader)

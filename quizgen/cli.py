@@ -1,8 +1,13 @@
 """The `quizgen` command. Heavy modules (torch, the pipeline) are imported inside the commands that need
-them, so `quizgen --help`, `quizgen solve` and `quizgen schema` start fast."""
+them, so `quizgen --help`, `quizgen solve` and `quizgen schema` start fast.
+
+Each command has a parser of its own, which reads its options anywhere on the line (before or after the
+files, before or after the command's name) and, on a mistake, prints that command's usage, names the flag
+meant when one is misspelled, and says which command a flag belongs to when it is given to another."""
 from __future__ import annotations
 
 import argparse
+import difflib
 import gc
 import json
 import os
@@ -14,11 +19,57 @@ from . import __version__
 from .errors import QuizgenError
 
 DEFAULT_FORMATS = "markdown,json"
+DESCRIPTION = ("Randomized, reproducible convolution exercises whose answers are checked by the output-size "
+               "formula and by torch.")
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse with suggestions: ``--sed`` -> "did you mean --seed?"; ``--roster`` given to ``check`` -> "it
+    is an option of generate, grade"."""
+
+    others: dict[str, list[str]] = {}      # flag -> the commands that have it (filled by build_parsers)
+
+    def error(self, message: str):
+        if message.startswith("unrecognized arguments:"):
+            message += self._hints(message.split(":", 1)[1].split())
+        elif message.startswith("argument ") and "invalid choice" in message:
+            wrong = message.split("invalid choice: ", 1)[1].split(" (", 1)[0].strip("'")
+            choices = [c for action in self._actions for c in (action.choices or [])]
+            close = difflib.get_close_matches(wrong, [str(c) for c in choices], n=1)
+            message += f"; did you mean {close[0]!r}?" if close else ""
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+    def _hints(self, tokens: list[str]) -> str:
+        known = [flag for action in self._actions for flag in action.option_strings]
+        hints = []
+        for token in tokens:
+            if not token.startswith("-"):
+                continue
+            flag = token.split("=", 1)[0]
+            close = difflib.get_close_matches(flag, known, n=1, cutoff=0.6)
+            if close:
+                hints.append(f"{flag}: did you mean {close[0]}?")
+            elif flag in self.others:
+                hints.append(f"{flag} is an option of {', '.join(self.others[flag])}, not of {self.prog}")
+        return " (" + "; ".join(hints) + ")" if hints else ""
+
+
+class UsageError(QuizgenError):
+    """A flag that does not fit the others (contradictory, or not for this input): printed with the
+    command's usage, as argparse prints its own errors."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parsers = build_parsers()
+    command = next((a for a in argv if a in parsers), None) or next((a for a in argv if not a.startswith("-")), None)
+    if command is None or command not in parsers:
+        return _top_level(argv, parsers, command)
+    parser = parsers[command]
+    rest = list(argv)
+    rest.remove(command)
+    args = parser.parse_intermixed_args(rest)
     tune_gc()
     # A terminated run (a CI timeout, `kill`) unwinds like an interrupt: no temporary folder is left behind.
     if threading.current_thread() is threading.main_thread():
@@ -27,9 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except QuizgenError as error:
         if getattr(args, "json", False):
-            print(json.dumps({"error": str(error)}))
+            print(json.dumps({"error": str(error)}, ensure_ascii=False))
         else:
+            if isinstance(error, UsageError):
+                parser.print_usage(sys.stderr)      # flags that do not fit together: the command's usage, then why
             print(f"quizgen: error: {error}", file=sys.stderr)
+            for line in getattr(error, "details", []):
+                print(f"  {line}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
@@ -44,59 +99,81 @@ def main(argv: list[str] | None = None) -> int:
         return 70
 
 
+def _top_level(argv: list[str], parsers: dict, command: str | None) -> int:
+    """`quizgen`, `quizgen --help`, `quizgen --version`, or a command that does not exist."""
+    top = CommandParser(prog="quizgen", description=DESCRIPTION, allow_abbrev=False,
+                        usage="quizgen COMMAND [options]   (quizgen COMMAND --help for a command's options)",
+                        epilog="commands:\n" + "".join(f"  {name:<10} {p.short_help}\n" for name, p in parsers.items()),
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--version", action="version", version=f"quizgen {__version__}")
+    if command is not None:
+        close = difflib.get_close_matches(command, list(parsers), n=1)
+        top.error(f"unknown command {command!r}; allowed: {', '.join(parsers)}"
+                  + (f" (did you mean {close[0]!r}?)" if close else ""))
+    top.parse_args(argv)
+    top.error(f"a command is needed: {', '.join(parsers)}")
+    return 2
+
+
 def tune_gc() -> None:
     """A big run allocates millions of small objects that live until it ends; Python's default (collect
     every 700 allocations) spends a quarter of the run re-scanning them. Collect far less often."""
     gc.set_threshold(50_000, 20, 100)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="quizgen",
-        description="Randomized, reproducible convolution exercises whose answers are checked by the "
-                    "output-size formula and by torch.")
-    parser.add_argument("--version", action="version", version=f"quizgen {__version__}")
-    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+def _command(name: str, short_help: str, **kwargs) -> CommandParser:
+    parser = CommandParser(prog=f"quizgen {name}", allow_abbrev=False, **kwargs)
+    parser.short_help = short_help
+    return parser
 
-    gen = commands.add_parser("generate", help="write problem sets and answer keys from a bank",
-                              description="Write, per version, a problem set and its answer key.")
+
+def build_parsers() -> dict[str, CommandParser]:
+    gen = _command("generate", "write problem sets and answer keys from a bank",
+                   description="Write, per version, a problem set (handout/<version>/) and its answer key "
+                               "(keys/<version>/), and the formats asked for.")
     gen.add_argument("bank", help="the YAML bank")
-    gen.add_argument("--versions", type=_positive, default=1, metavar="N", help="versions v1..vN (default 1)")
-    gen.add_argument("--roster", metavar="CSV", help="one version per student id (column student_id)")
+    gen.add_argument("--versions", type=_positive, metavar="N", help="versions v1..vN (default 1)")
+    gen.add_argument("--roster", metavar="FILE",
+                     help="one version per student id (a CSV or spreadsheet with a student_id column)")
     gen.add_argument("--seed", type=int, help="the seed (default: the bank's seed, else 0)")
     gen.add_argument("--lang", choices=["es", "en"], help="language of the texts (default: the bank's)")
     gen.add_argument("--format", default=DEFAULT_FORMATS, metavar="FORMATS",
-                     help=f"comma-separated: markdown, html, json, sheet (default {DEFAULT_FORMATS}; "
-                          "--roster adds sheet)")
+                     help=f"comma-separated: markdown, html, json, sheet, moodle, gift, canvas, qti21 (default "
+                          f"{DEFAULT_FORMATS}; --roster adds sheet)")
     gen.add_argument("--out", default="out", metavar="DIR", help="output directory (default out)")
     gen.add_argument("--templates", metavar="DIR", help="a directory of template overrides")
     gen.add_argument("--jobs", type=_positive, default=1, metavar="N",
                      help="write the formats in N processes (the files are the same as with 1; default 1)")
     gen.set_defaults(run=run_generate)
 
-    chk = commands.add_parser("check", help="validate a bank and cross-check sampled versions with torch",
-                              description="Validate a bank and cross-check every answer of N sampled "
-                                          "versions with torch, writing nothing.")
+    chk = _command("check", "validate a bank and cross-check sampled versions with torch",
+                   description="Validate a bank and cross-check every answer of N sampled versions with torch, "
+                               "writing nothing.")
     chk.add_argument("bank")
     chk.add_argument("--versions", type=_positive, default=20, metavar="N", help="versions to sample (default 20)")
     chk.add_argument("--seed", type=int)
     chk.set_defaults(run=run_check)
 
-    grade = commands.add_parser(
-        "grade", help="grade submissions: grades, gradebooks, feedback, item statistics",
-        description="Grade a CSV or JSON file of submissions against the key, regenerated from BANK (and "
-                    "--seed), or read from --key KEY.json. Writes grades.csv, answers.csv, rejected.csv, "
+    grade = _command(
+        "grade", "grade submissions: grades, gradebooks, feedback, item statistics",
+        description="Grade a file of submissions (CSV, .xlsx, .ods or JSON) against the key, regenerated from "
+                    "BANK (and --seed), or read from --key KEY.json. Writes grades.csv, answers.csv, rejected.csv, "
                     "gradebook-moodle.csv, gradebook-canvas.csv, feedback/<student>.md|html, item-stats.csv|json "
-                    "and summary.json to --out.",
-        usage="quizgen grade BANK SUBMISSIONS [--seed S] [options]\n       quizgen grade --key KEY.json "
-              "SUBMISSIONS [options]")
+                    "and summary.json to --out. Exit 0: every row graded; 1: graded, but some rows were rejected "
+                    "(rejected.csv says why); 2: nothing graded.",
+        usage="quizgen grade BANK SUBMISSIONS [--seed S] [--versions N | --roster FILE] [options]\n"
+              "       quizgen grade --key KEY.json SUBMISSIONS [options]")
     grade.add_argument("files", nargs="+", metavar="BANK SUBMISSIONS", help="the bank (unless --key) and the "
                                                                           "submissions file")
     grade.add_argument("--key", metavar="KEY.json", help="grade against a saved key.json instead of a bank")
     grade.add_argument("--seed", type=int, help="the seed the versions were generated with (default: the bank's)")
     grade.add_argument("--versions", type=_positive, metavar="N",
-                       help="the versions handed out were v1..vN (default: those the submissions name)")
-    grade.add_argument("--roster", metavar="CSV", help="the versions handed out were one per student id")
+                       help="the versions handed out were v1..vN (default: what the response sheet says)")
+    grade.add_argument("--roster", metavar="FILE", help="the versions handed out were one per student id")
+    grade.add_argument("--columns", metavar="MAP.yaml",
+                       help="which column holds what, for a Forms export (see the README)")
+    grade.add_argument("--regrade", action="store_true",
+                       help="grade a sheet against its bank edited since the hand-out (lists what changed)")
     grade.add_argument("--lang", choices=["es", "en"], help="language of the feedback (default: the bank's)")
     grade.add_argument("--out", default="grades", metavar="DIR", help="output directory (default grades)")
     grade.add_argument("--templates", metavar="DIR", help="a directory of template overrides")
@@ -107,8 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade in N processes (the reports are the same as with 1; default 1)")
     grade.set_defaults(run=run_grade)
 
-    solve = commands.add_parser("solve", help="output shape (or count) of a layer, with the worked steps",
-                                description="Output shape of a convolution, transposed convolution or pooling, "
+    solve = _command("solve", "output shape (or count) of a layer, with the worked steps",
+                     description="Output shape of a convolution, transposed convolution or pooling, "
                                             "a layer's parameters, or a stack's receptive field, with the worked "
                                             "steps. Sizes are N (every dimension) or HxW.")
     solve.add_argument("op", choices=["conv2d", "conv1d", "conv_transpose2d", "maxpool2d", "avgpool2d", "params",
@@ -132,10 +209,18 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--json", action="store_true", help='print {"output_shape": [...], "steps": [...]}')
     solve.set_defaults(run=run_solve)
 
-    schema = commands.add_parser("schema", help="print a JSON Schema (the bank format, or the JSON output)")
+    schema = _command("schema", "print a JSON Schema (the bank format, or the JSON output)",
+                      description="Print the JSON Schema of the bank format (default) or of key.json (output).")
     schema.add_argument("which", nargs="?", choices=["bank", "output"], default="bank")
     schema.set_defaults(run=run_schema)
-    return parser
+    parsers = {"generate": gen, "grade": grade, "check": chk, "solve": solve, "schema": schema}
+    others: dict[str, list[str]] = {}
+    for name, parser in parsers.items():
+        for action in parser._actions:
+            for flag in action.option_strings:
+                others.setdefault(flag, []).append(name)
+    CommandParser.others = others
+    return parsers
 
 
 def _positive(text: str) -> int:
@@ -151,12 +236,16 @@ def _positive(text: str) -> int:
 def run_generate(args) -> int:
     from .pipeline import generate  # noqa: PLC0415
 
+    if args.versions and args.roster:
+        raise UsageError("--versions and --roster both say which versions to write; give one of them",
+                         field="--versions")
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    written, warnings = generate(args.bank, args.out, formats, versions=args.versions, seed=args.seed,
+    written, warnings = generate(args.bank, args.out, formats, versions=args.versions or 1, seed=args.seed,
                                  language=args.lang, roster=args.roster, templates=args.templates, jobs=args.jobs)
     for warning in warnings:
         print(f"quizgen: warning: {warning}", file=sys.stderr)
-    print(f"wrote {len(written)} files to {args.out}")
+    print(f"wrote {len(written)} files to {args.out} (hand out {args.out}/handout/; keys, key.json and the "
+          "response sheets are the instructor's)")
     return 0
 
 
@@ -175,36 +264,59 @@ def run_grade(args) -> int:
 
     expected = 1 if args.key else 2
     if len(args.files) != expected:
-        raise QuizgenError("grade needs BANK SUBMISSIONS, or --key KEY.json SUBMISSIONS; got "
-                           f"{len(args.files)} file(s)", field="grade")
-    if args.key and (args.seed is not None or args.versions or args.roster or args.lang):
-        raise QuizgenError("--seed, --versions, --roster and --lang regenerate a key from a bank; a saved key "
-                           "keeps its own versions and language", field="--key")
+        raise UsageError("grade needs BANK SUBMISSIONS, or --key KEY.json SUBMISSIONS; got "
+                         f"{len(args.files)} file(s)", field="grade")
+    if args.key and (args.seed is not None or args.versions or args.roster or args.lang or args.regrade):
+        raise UsageError("--seed, --versions, --roster, --lang and --regrade regenerate a key from a bank; a saved "
+                         "key keeps its own versions and language", field="--key")
+    if args.versions and args.roster:
+        raise UsageError("--versions and --roster both say which versions were handed out; give one of them",
+                         field="--versions")
     summary, files = grade(args.files[-1], Renderer(args.templates), args.out, key_path=args.key,
-                             bank_path=None if args.key else args.files[0], seed=args.seed, versions=args.versions,
-                             roster=args.roster, language=args.lang, canvas_id=args.canvas_id, jobs=args.jobs)
+                           bank_path=None if args.key else args.files[0], seed=args.seed, versions=args.versions,
+                           roster=args.roster, language=args.lang, columns=args.columns, regrade=args.regrade,
+                           canvas_id=args.canvas_id, jobs=args.jobs)
     if args.json:
         print(json.dumps({**summary, "out": args.out, "files": files}, ensure_ascii=False))
     else:
         print(summary_text(summary, args.files[-1], args.out))
-    return 0
+    return 1 if any(r["reason"] != "duplicate" for r in summary["rejected"]) else 0
+
+
+def people(value: float) -> str:
+    """A score as people read it: at most two decimals (4.22), no trailing zeros (4.5, 11)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
     """One screen: what was graded, what was not and why, where the reports are."""
-    lines = [f"{source}: {summary['rows']} rows: {summary['graded']} graded, {len(summary['rejected'])} rejected"]
+    rejected = summary["rejected"]
+    superseded = sum(r["reason"] == "duplicate" for r in rejected)
+    lines = [f"{source}: {summary['rows']} rows: {summary['graded']} graded, {len(rejected)} rejected"
+             + (f" ({superseded} superseded by a later submission)" if superseded else "")]
+    for note in summary.get("notes", []):
+        lines.append(f"  note: {note}")
+    if summary.get("regraded"):
+        lines.append(f"  regraded against the edited bank: changed since the sheet was made: "
+                     f"{_listed(summary['regraded'], shown)}")
     if summary["graded"]:
-        mean = summary["mean_score"]
-        lines.append(f"  mean score {mean:g} / {summary['max_score']:g} ({100 * mean / summary['max_score']:.1f}%)")
+        mean, top = summary["mean_score"], summary["max_score"]
+        lines.append(f"  mean score {people(mean)} / {people(top)} ({people(100 * mean / top) if top else 0}%)")
     lines.append(f"  answers with a format error: {summary['format_errors']} "
                  f"(students: {_listed(summary['students_with_format_errors'], shown)})"
                  if summary["format_errors"] else "  answers with a format error: 0")
     lines.append(f"  blank answers: {summary['blank_answers']}")
-    for row in summary["rejected"][:shown]:
+    read_as = summary.get("read_as", [])
+    for row in read_as[:shown]:
+        lines.append(f"  line {row['line']}: {row['how']}")
+    if summary.get("read_as_count", 0) > min(shown, len(read_as)):
+        lines.append(f"  ... and {summary['read_as_count'] - min(shown, len(read_as))} more rows whose version "
+                     "was read so (summary.json)")
+    for row in rejected[:shown]:
         who = f" ({row['student_id']})" if row["student_id"] else ""
         lines.append(f"  rejected line {row['line']}{who}: {row['reason']}: {row['detail']}")
-    if len(summary["rejected"]) > shown:
-        lines.append(f"  ... and {len(summary['rejected']) - shown} more rejected rows (rejected.csv)")
+    if len(rejected) > shown:
+        lines.append(f"  ... and {len(rejected) - shown} more rejected rows (rejected.csv)")
     if summary["ignored_columns"]:
         lines.append(f"  ignored columns (not questions of this key): {_listed(summary['ignored_columns'], shown)}")
     if summary["missing_questions"]:

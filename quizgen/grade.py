@@ -11,9 +11,11 @@ byte for byte those of one process.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
@@ -22,11 +24,13 @@ from typing import Iterable, Iterator
 from .bank import load_bank
 from .caches import remember
 from .errors import QuizgenError
+from .fingerprint import Fingerprint, changed_questions, difference
 from .grading import Marking, mark
+from .handed_out import HandedOut
 from .itemstats import item_score
-from .submissions import Submission, read_submissions
+from .submissions import Submission, SubmissionFile, read_submissions
+from .timestamps import later, shown
 
-SAFE_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CHUNK = 500             # rows graded together: their versions' keys are regenerated in one batch
 VERSION_CACHE = 2_000   # regenerated versions kept for the rows that come after (each ~30 kB)
 QUESTION_CACHE = 20_000  # rendered question records kept (versions share them)
@@ -56,7 +60,7 @@ class StudentResult:
 
     @cached_property
     def score(self) -> float:
-        return round(sum(item.score for item in self.items), 6)
+        return round(math.fsum(item.score for item in self.items), 10)
 
     @property
     def max_score(self) -> float:
@@ -64,75 +68,127 @@ class StudentResult:
 
     @property
     def percent(self) -> float:
-        return round(100 * self.score / self.max_score, 2) if self.max_score else 0.0
+        return round(100 * self.score / self.max_score, 10) if self.max_score else 0.0
 
 
 @dataclass(frozen=True)
 class Rejection:
     submission: Submission
-    reason: str             # malformed_row, missing_student_id, missing_version, unknown_version, duplicate
+    reason: str             # malformed_row, missing_student_id, other_quiz, missing_version, unknown_version, duplicate
     detail: str
     position: int = -1      # which row of the file (0, 1, ...): rows of a JSON file may share a line
 
 
-class AnyVersion:
-    """The versions of a key regenerated with neither --versions nor --roster: any version id, since
-    each is reproducible from bank and seed."""
-
-    def __contains__(self, version: str) -> bool:
-        return bool(SAFE_VERSION.match(version))
-
-    def describe(self) -> str:
-        return "any version id made of letters, digits, '.', '_' and '-'"
-
-
-def _known(versions) -> str:
-    if hasattr(versions, "describe"):
-        return versions.describe()
-    shown = ", ".join(islice(versions, 5))     # not all of them: a roster may name a million
-    return shown + (f", ... ({len(versions)} versions)" if len(versions) > 5 else "")
+READ_AS_KEPT = 1_000        # rows whose version was matched, listed one by one in the summary (the rest counted)
 
 
 @dataclass
 class Accounting:
-    """The first pass: how many rows, how many are graded (every row not rejected), every rejection."""
+    """The first pass: how many rows, how many are graded (every row not rejected), every rejection, and the
+    rows whose version was read as another spelling of one handed out."""
     rows: int
     graded: int
     rejected: list[Rejection]
+    read_as: list[tuple[int, str]] = field(default_factory=list)    # (line, how the version was read)
+    read_as_count: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
-def account(rows: Iterable[Submission], versions) -> Accounting:
+class Placer:
+    """Where a row belongs: its version among those handed out (``handed_out.resolve``), its student (in a
+    roster, the id as the roster writes it), and whether it carries this quiz's fingerprint; or why the row
+    cannot be graded. Pure and remembered, so the two passes over a file agree."""
+
+    def __init__(self, handed: HandedOut, accepted: Fingerprint | None = None):
+        self.handed, self.accepted = handed, accepted
+        self._fingerprints: dict[str, str] = {}
+
+    def place(self, row: Submission) -> tuple[Submission, str, str]:
+        """(the row as graded, reason, detail): reason "" when it is graded; detail then says how its version
+        was read ("" when written as handed out)."""
+        if row.problem:
+            return row, "malformed_row", row.problem
+        if not row.student_id:
+            return row, "missing_student_id", "the row has no student id"
+        if row.fingerprint and self.accepted is not None:
+            other = self._other_quiz(row.fingerprint)
+            if other:
+                return row, "other_quiz", other
+        written = row.version
+        if not written:
+            written = row.student_id if self.handed.per_student else self.handed.single() or ""
+            if not written:
+                return row, "missing_version", "the row has no version"
+        found = self.handed.resolve(written)
+        if found.version is None:
+            return row, "unknown_version", found.note
+        student = row.student_id
+        if self.handed.per_student and student == written:
+            student = found.version           # a roster's id, as the roster writes it (00123, not 123)
+        if (found.version, student) == (row.version, row.student_id):
+            return row, "", ""
+        return replace(row, version=found.version, student_id=student), "", found.note
+
+    def _other_quiz(self, text: str) -> str:
+        """Why a row's fingerprint is not this quiz's ("" when it is)."""
+        verdict = self._fingerprints.get(text)
+        if verdict is None:
+            made = Fingerprint.parse(text)
+            if made is None:
+                verdict = f"the fingerprint cell is not a quiz fingerprint ({text[:40]!r}); leave it as written"
+            elif made.same_quiz(self.accepted):
+                verdict = ""
+            else:
+                verdict = f"the row was made for another quiz (seed {made.seed}, bank {made.bank})"
+            remember(self._fingerprints, text, verdict, 100)
+        return verdict
+
+
+def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
     """Which rows are graded, and why the others are not. A student who appears twice is graded on the
-    last row (a correction typed later); the earlier rows are rejected naming the row used."""
+    latest submission: by the time the file gives (a Forms timestamp), else the last row (a correction typed
+    later); the other rows are rejected naming the row used."""
     count, rejected, last, earlier = 0, [], {}, []
+    result = Accounting(0, 0, [])
+    ambiguous = 0
     for position, row in enumerate(rows):
         count += 1
-        reason, detail = _rejected(row, versions)
+        placed, reason, detail = placer.place(row)
         if reason:
             rejected.append(Rejection(_bare(row), reason, detail, position))
             continue
-        if row.student_id in last:
-            earlier.append((row.student_id, *last[row.student_id]))
-        last[row.student_id] = (position, row.line, row.version)
+        if detail:
+            result.read_as_count += 1
+            if len(result.read_as) < READ_AS_KEPT:
+                result.read_as.append((row.line, detail))
+        student = placed.student_id
+        entry = (position, row.line, placed.version, row.submitted)
+        if student in last:
+            before = last[student]
+            newer = later(row.submitted, before[3])
+            if newer is None and row.submitted and before[3] and row.submitted != before[3]:
+                ambiguous += 1
+            if newer is False:          # this row was submitted before the one already kept
+                earlier.append((student, *entry[:3]))
+                continue
+            earlier.append((student, *before[:3]))
+        last[student] = entry
     rejected += [Rejection(Submission(line, student, version, {}), "duplicate",
-                           f"student {student!r} appears again on line {last[student][1]}; that later row was graded",
-                           position)
+                           _superseded(student, last[student]), position)
                  for student, position, line, version in earlier]
     rejected.sort(key=lambda r: (r.submission.line, r.position))
-    return Accounting(count, len(last), rejected)
+    result.rows, result.graded, result.rejected = count, len(last), rejected
+    if ambiguous:
+        result.notes.append(f"{ambiguous} pair(s) of submissions by one student have dates that read either as "
+                            "day/month or month/day: the later row in the file was taken")
+    return result
 
 
-def _rejected(row: Submission, versions) -> tuple[str, str]:
-    """Why a row cannot be graded whatever the other rows say (("", "") if it can)."""
-    if row.problem:
-        return "malformed_row", row.problem
-    if not row.student_id:
-        return "missing_student_id", "the row has no student id"
-    if not row.version:
-        return "missing_version", "the row has no version"
-    if row.version not in versions:
-        return "unknown_version", f"version {row.version!r} is not in the key (known: {_known(versions)})"
-    return "", ""
+def _superseded(student: str, kept: tuple) -> str:
+    _, line, _, submitted = kept
+    if submitted:
+        return f"student {student!r} submitted again at {shown(submitted)} (line {line}); that submission was graded"
+    return f"student {student!r} appears again on line {line}; that later row was graded"
 
 
 def _bare(row: Submission) -> Submission:
@@ -140,11 +196,11 @@ def _bare(row: Submission) -> Submission:
     return Submission(row.line, row.student_id, row.version, {}, row.problem)
 
 
-def accepted_rows(rows: Iterable[Submission], accounting: Accounting) -> Iterator[Submission]:
-    """The second pass: the rows to grade (every row not rejected), in file order. Only the rejected
-    rows' positions are remembered between the passes, not every student."""
+def accepted_rows(rows: Iterable[Submission], accounting: Accounting, placer: Placer) -> Iterator[Submission]:
+    """The second pass: the rows to grade (every row not rejected), in file order, as placed. Only the
+    rejected rows' positions are remembered between the passes, not every student."""
     rejected = {r.position for r in accounting.rejected}
-    return (row for position, row in enumerate(rows) if position not in rejected)
+    return (placer.place(row)[0] for position, row in enumerate(rows) if position not in rejected)
 
 
 def chunks(rows: Iterable, size: int | None = None) -> Iterator[list]:
@@ -159,16 +215,24 @@ def chunks(rows: Iterable, size: int | None = None) -> Iterator[list]:
 class SavedKey:
     """A key.json written by ``quizgen generate --format json``."""
 
-    def __init__(self, document: dict):
+    def __init__(self, document: dict, path: str):
         self.title, self.language = document["title"], document["language"]
         self.versions = {v["version"]: v for v in document["versions"]}
         first = document["versions"][0]
         self.slots = [{"id": q["id"], "type": q["type"], "points": q["points"]} for q in first["questions"]]
         self.max_score = first["max_score"]
+        self.fingerprint = Fingerprint.parse(document.get("fingerprint", ""))
+        self.name = Path(path).name
 
-    @property
-    def allowed(self):
-        return self.versions
+    def handed_out(self) -> HandedOut:
+        """Every version of the key; per student when the key was made for a roster (or, for a key from
+        before fingerprints, when its versions are not v1..vN)."""
+        ids = list(self.versions)
+        if self.fingerprint is not None:
+            per_student = self.fingerprint.roster is not None
+        else:
+            per_student = any(not re.fullmatch(r"v[1-9][0-9]*", v) for v in ids)
+        return HandedOut(ids=ids, source=self.name, per_student=per_student)
 
     def records(self, version_ids: list[str]) -> dict[str, dict]:
         return {v: self.versions[v] for v in version_ids}
@@ -178,12 +242,12 @@ class RegeneratedKey:
     """The key of the versions handed out, regenerated from bank and seed as grading needs them: a chunk's
     versions are drafted, checked by torch and rendered together, and recent ones are kept."""
 
-    def __init__(self, bank, seed: int, language: str, renderer, allowed):
+    def __init__(self, bank, seed: int, language: str, renderer):
         from .pipeline import Drafter  # noqa: PLC0415
         from .reference import load_torch  # noqa: PLC0415
 
         load_torch()   # needed for every version; imported once here, before any grading process is forked
-        self.bank, self.renderer, self.allowed = bank, renderer, allowed
+        self.bank, self.renderer = bank, renderer
         self.title, self.language = bank.title, language
         self.drafter = Drafter(bank, seed)
         self.slots = [{"id": q.id, "type": q.type, "points": q.points} for q in bank.questions]
@@ -259,29 +323,120 @@ def _missing_fields(version) -> str:
     return ""
 
 
-def regenerated_versions(roster: str | None, versions: int | None):
-    """The versions handed out: v1..vN (--versions), the roster's ids (--roster), or else any version
-    (each is reproducible from bank + seed)."""
-    from .pipeline import read_roster  # noqa: PLC0415
+# --- what is graded against what -------------------------------------------------------------------
 
-    if roster:
-        return dict.fromkeys(read_roster(roster))
-    if versions:
-        return {f"v{n}": None for n in range(1, versions + 1)}
-    return AnyVersion()
+@dataclass
+class Opened:
+    """A grading run's inputs, checked against each other: the key, the submissions, where each row goes."""
+    key: object                     # SavedKey or RegeneratedKey
+    source: SubmissionFile
+    placer: Placer
+    notes: list[str]                # what the summary should say about how the file was read
+    regraded: list[str]             # with --regrade: the questions changed since the sheet was made
 
 
-def open_key(submissions_path: str, renderer, *, key_path: str | None, bank_path: str | None, seed: int | None,
-             versions: int | None, roster: str | None, language: str | None):
-    """The key to grade against and the submission file, read against its question ids."""
+def open_key(submissions_path: str, renderer, *, key_path: str | None = None, bank_path: str | None = None,
+             seed: int | None = None, versions: int | None = None, roster: str | None = None,
+             language: str | None = None, columns: str | None = None, regrade: bool = False) -> Opened:
+    """The key to grade against and the submission file, read against its question ids and checked: the file
+    must be of this quiz (its fingerprint, where it carries one) and the versions handed out known (from the
+    file's fingerprint, --versions, --roster or the key)."""
+    from .submissions import read_column_map  # noqa: PLC0415
+
+    column_map = read_column_map(columns) if columns else None
+    name = Path(submissions_path).name
     if key_path:
-        key = SavedKey(load_key(key_path))
-        return key, read_submissions(submissions_path, [slot["id"] for slot in key.slots])
-    bank = load_bank(bank_path)
-    source = read_submissions(submissions_path, [q.id for q in bank.questions])
-    allowed = regenerated_versions(roster, versions)
-    key = RegeneratedKey(bank, bank.seed if seed is None else seed, language or bank.language, renderer, allowed)
-    return key, source
+        key = SavedKey(load_key(key_path), key_path)
+        source = read_submissions(submissions_path, [slot["id"] for slot in key.slots], column_map)
+        made, regraded = _provenance(source, key.fingerprint, [s["id"] for s in key.slots], name,
+                                     f"{key.name} was made with seed {getattr(key.fingerprint, 'seed', '?')}",
+                                     regrade=False, seed_flag=False)
+        handed = key.handed_out()
+        notes = [] if made or not source.has_fingerprint else [
+            f"{key.name} carries no fingerprint (made before quizgen had them): the sheet's could not be checked"]
+    else:
+        bank = load_bank(bank_path)
+        chosen = bank.seed if seed is None else seed
+        expected = Fingerprint.of(bank, chosen)
+        ids = [q.id for q in bank.questions]
+        source = read_submissions(submissions_path, ids, column_map)
+        seed_now = f"you gave {chosen}" if seed is not None else \
+            f"the bank's seed is {chosen} (give the sheet's with --seed)"
+        made, regraded = _provenance(source, expected, ids, name, seed_now, regrade)
+        handed = _handed_out(made, versions, roster, name)
+        key = RegeneratedKey(bank, chosen, language or bank.language, renderer)
+        notes = []
+    if not source.has_fingerprint:
+        notes.append(f"{name} carries no quiz fingerprint: it was checked against the versions handed out "
+                     f"({handed.source}), not against the quiz it was made for")
+    if not source.has_version and not handed.per_student and handed.single() is None:
+        raise QuizgenError(f"no version column, and {len(handed)} versions were handed out ({handed.source}); "
+                           "allowed: a version column (version, versión), or --columns mapping one",
+                           file=submissions_path)
+    return Opened(key, source, Placer(handed, made), notes + source.notes, regraded)
+
+
+def _provenance(source: SubmissionFile, expected: Fingerprint | None, question_ids: list[str], name: str,
+                seed_now: str, regrade: bool, seed_flag: bool = True) -> tuple[Fingerprint | None, list[str]]:
+    """The fingerprint the file's rows must carry (None: the file has none, or there is nothing to compare it
+    with), and with --regrade the questions changed since the file was made. A file made for another quiz
+    is refused whole (exit 2): naming what differs."""
+    counts = source.fingerprints()
+    parsed = [(Fingerprint.parse(text), n) for text, n in counts.most_common()]
+    parsed = [(fp, n) for fp, n in parsed if fp is not None]
+    if not parsed or expected is None:
+        if regrade:
+            raise QuizgenError(f"--regrade grades a sheet against an edited bank, and {name} carries no "
+                               "fingerprint to compare the bank with; grade without --regrade", field="--regrade")
+        return (parsed[0][0] if parsed else None), []
+    same = next((fp for fp, _ in parsed if fp.same_quiz(expected)), None)
+    if same is not None:
+        return same, []
+    made = parsed[0][0]
+    why = difference(made, expected, question_ids, made_by=name, seed_now=seed_now)
+    if regrade and (made.scheme, made.seed) == (expected.scheme, expected.seed):
+        return made, changed_questions(made, expected, question_ids)
+    if made.seed != expected.seed or made.scheme != expected.scheme:
+        hint = f"; grade with --seed {made.seed}" if seed_flag and made.bank == expected.bank else ""
+        raise QuizgenError(f"{why}{hint}; nothing was graded", file=source.path)
+    fix = "regrade with --regrade" if seed_flag else "grade with the bank and --regrade"
+    raise QuizgenError(f"{why}; nothing was graded (grade with the bank it was made from, or, if you fixed the "
+                       f"bank on purpose, {fix})", file=source.path)
+
+
+def _handed_out(made: Fingerprint | None, versions: int | None, roster: str | None, name: str) -> HandedOut:
+    """The versions handed out, from --roster or --versions, checked against what the file says it was made
+    for; or from the file's fingerprint alone."""
+    made_for = made.version_count if made else None
+    made_roster = made.roster if made else None
+    if roster:
+        if made_for:
+            raise QuizgenError(f"{name} was made with --versions {made_for}, not for a roster; leave --roster out",
+                               field="--roster")
+        from .roster import read_roster  # noqa: PLC0415
+
+        students = read_roster(roster)
+        handed = HandedOut(ids=students.ids, source=Path(roster).name, per_student=True)
+        if made_roster and made_roster[1] != students.digest():
+            handed.note = (f"{Path(roster).name} is not the roster {name} was made for ({made_roster[0]} students "
+                           f"then, {len(students.ids)} now)")
+        return handed
+    if versions:
+        if made_roster:
+            raise QuizgenError(f"{name} was made for a roster of {made_roster[0]} students, not --versions "
+                               f"{versions}; give the roster with --roster", field="--versions")
+        if made_for and made_for != versions:
+            raise QuizgenError(f"{name} was made with --versions {made_for}; you gave {versions} (leave --versions "
+                               "out: the sheet says which versions were handed out)", field="--versions")
+        return HandedOut(count=versions, source=f"--versions {versions}")
+    if made_for:
+        return HandedOut(count=made_for, source=f"{name} (made with --versions {made_for})")
+    if made_roster:
+        raise QuizgenError(f"{name} was made for a roster of {made_roster[0]} students; give it with --roster "
+                           "(or grade with --key key.json)", field="--roster")
+    raise QuizgenError(f"which versions were handed out? {name} does not say (it is not a response sheet quizgen "
+                       "wrote); give --versions N (v1..vN), --roster students.csv, or --key key.json",
+                       field="--versions")
 
 
 def grade_chunk(key, rows: list[Submission]) -> list[StudentResult]:
@@ -308,29 +463,45 @@ def grade_student(row: Submission, version: dict) -> StudentResult:
     return StudentResult(row, version, items)
 
 
-def grade(submissions_path: str, renderer, out_dir: str, *, key_path: str | None = None,
-          bank_path: str | None = None, seed: int | None = None, versions: int | None = None,
-          roster: str | None = None, language: str | None = None, canvas_id: str = "sis_user_id",
-          jobs: int = 1) -> tuple[dict, int]:
+def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canvas_id: str = "sis_user_id",
+          **inputs) -> tuple[dict, int]:
     """Grade a submission file and write every report under out_dir (atomically); return the summary and
-    how many files were written."""
+    how many files were written. ``inputs`` are open_key's (key_path or bank_path, seed, versions, roster,
+    language, columns, regrade). A file of which no row can be graded is an error: nothing is written."""
     from .output import Staging  # noqa: PLC0415
     from .parallel import ordered_map  # noqa: PLC0415
     from .reports import ReportWriter  # noqa: PLC0415
 
-    key, source = open_key(submissions_path, renderer, key_path=key_path, bank_path=bank_path, seed=seed,
-                           versions=versions, roster=roster, language=language)
-    accounting = account(source.rows(), key.allowed)
-    with Staging(out_dir, owned_dirs=("feedback",)) as staging:
+    opened = open_key(submissions_path, renderer, **inputs)
+    key, source, placer = opened.key, opened.source, opened.placer
+    accounting = account(source.rows(), placer)
+    accounting.notes[:0] = opened.notes + ([placer.handed.note] if placer.handed.note else [])
+    if not accounting.graded:
+        raise NothingGraded(source.path, accounting)
+    with Staging(out_dir, owned_dirs=("feedback",), command="grade") as staging:
         reports = ReportWriter(staging, key, renderer, canvas_id)
-        tasks = ((rows, reports.stems.stems(rows)) for rows in chunks(accepted_rows(source.rows(), accounting)))
+        tasks = ((rows, reports.stems.stems(rows))
+                 for rows in chunks(accepted_rows(source.rows(), accounting, placer)))
         for report in ordered_map(_grade_and_report, (key, reports.context), tasks, jobs):
             reports.take(report)
-        summary = reports.finish(accounting, source)
+        summary = reports.finish(accounting, source, opened.regraded)
         pictures = staging.folder / "feedback" / "pictures"
         files = reports.feedback_files + (len(os.listdir(pictures)) if pictures.is_dir() else 0)
         written = staging.commit()
         return summary, files + len(written) - len(staging.owned_dirs)
+
+
+class NothingGraded(QuizgenError):
+    """Not one row of the file could be graded: the reasons, and nothing written."""
+
+    def __init__(self, path: str, accounting: Accounting):
+        reasons = Counter(r.reason for r in accounting.rejected)
+        first = accounting.rejected[0] if accounting.rejected else None
+        example = f"; line {first.submission.line}: {first.reason}: {first.detail}" if first else ""
+        counted = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
+        super().__init__(f"no row could be graded ({accounting.rows} rows: {counted or 'none'}){example}; "
+                         "nothing was written", file=path)
+        self.accounting = accounting
 
 
 def _grade_and_report(state, task):

@@ -92,7 +92,7 @@ def correlation(xs: list[float], ys: list[float]) -> float | None:
 
 def item_score(credit: float, points: float) -> float:
     """The points an answer earns (as the grader rounds them)."""
-    return round(credit * points, 6)
+    return round(credit * points, 12)
 
 
 def upper_lower(credits, order: list[int]) -> float | None:

@@ -2,20 +2,22 @@
 and formats are plug-ins the driver does not know by name."""
 from __future__ import annotations
 
-import csv
-import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from . import __version__, questions, solve
 from .bank import Bank, load_bank
 from .caches import remember
 from .errors import QuizgenError
+from .filenames import SafeNames
+from .fingerprint import Fingerprint
 from .formats import FORMATS
-from .output import write_files
+from .output import check_target, write_files
 from .parallel import ordered_map
 from .record import Draft, Question
 from .render import Renderer
+from .roster import Roster, read_roster
 from .variants import draw_config, question_rng
 
 
@@ -23,13 +25,15 @@ from .variants import draw_config, question_rng
 class Version:
     id: str
     questions: list[Question]
+    folder: str = ""        # its folder under handout/ and keys/: the id made a safe file name
 
     @property
     def max_score(self) -> float:
         return sum(q.points for q in self.questions)
 
     def header(self) -> dict:
-        return {"version": self.id, "max_score": self.max_score}
+        return {"version": self.id, **({"folder": self.folder} if self.folder != self.id else {}),
+                "max_score": self.max_score}
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,16 @@ class QuizSet:
     versions: list[Version]
     roster: bool = False      # versions are named after students
 
-
     @property
     def title(self) -> str:
         return self.bank.title
+
+    @cached_property
+    def fingerprint(self) -> Fingerprint:
+        """What a grade depends on: the bank's content, the seed and the versions handed out."""
+        ids = [v.id for v in self.versions]
+        handed_out = f"roster={len(ids)}:{Roster('', ids).digest()}" if self.roster else f"versions={len(ids)}"
+        return Fingerprint.of(self.bank, self.seed, handed_out)
 
     def header(self) -> dict:
         """The key's fields other than its versions."""
@@ -52,6 +62,7 @@ class QuizSet:
             "generator": f"quizgen {__version__}",
             "bank": Path(self.bank.file).name,
             "bank_sha256": self.bank.sha256,
+            "fingerprint": self.fingerprint.text(),
             "title": self.title,
             "seed": self.seed,
             "language": self.language,
@@ -101,10 +112,13 @@ class Drafter:
 
 
 def build(bank: Bank, version_ids: list[str], seed: int, language: str, renderer: Renderer,
-          roster: bool = False) -> QuizSet:
-    """Draft every version, confirm the fresh drafts with torch (in one batch), render each draft once."""
+          roster: bool = False, drafted_hook=None) -> QuizSet:
+    """Draft every version, confirm the fresh drafts with torch (in one batch), render each draft once.
+    ``drafted_hook`` runs between drafting (where a bank's spaces and constraints are checked) and torch."""
     drafter = Drafter(bank, seed)
     drafted = [(version, drafter.version(version)) for version in version_ids]
+    if drafted_hook:
+        drafted_hook()
     solve.cross_check(drafter.take_fresh(), bank.file)
     return QuizSet(bank, seed, language, render_versions(drafted, renderer, language), roster)
 
@@ -112,12 +126,13 @@ def build(bank: Bank, version_ids: list[str], seed: int, language: str, renderer
 def render_versions(drafted: list[tuple[str, list[Draft]]], renderer: Renderer, language: str) -> list[Version]:
     """Render stage: each version's questions, a draft shared by versions rendered once."""
     rendered: dict[int, Question] = {}
+    folders = SafeNames()
 
     def question(draft: Draft) -> Question:
         if id(draft) not in rendered:
             rendered[id(draft)] = renderer.question(draft, language)
         return rendered[id(draft)]
-    return [Version(version, [question(d) for d in drafts]) for version, drafts in drafted]
+    return [Version(version, [question(d) for d in drafts], folders.name(version)) for version, drafts in drafted]
 
 
 def write_formats(quizset: QuizSet, renderer: Renderer, formats: list[str], jobs: int = 1) -> dict[str, bytes]:
@@ -142,18 +157,21 @@ def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1
              language: str | None = None, roster: str | None = None,
              templates: str | None = None, jobs: int = 1) -> tuple[list[Path], list[str]]:
     """Write the formats asked for; return the files written and the formats' warnings."""
-    bank = load_bank(bank_path)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise QuizgenError(f"unknown format {unknown[0]!r}; allowed: {', '.join(sorted(FORMATS))}", field="--format")
+    bank = load_bank(bank_path)
     renderer = Renderer(templates)
-    version_ids = read_roster(roster) if roster else [f"v{n}" for n in range(1, versions + 1)]
+    students = read_roster(roster) if roster else None
+    version_ids = students.ids if students else [f"v{n}" for n in range(1, versions + 1)]
+    # a folder it may not write to is refused once the bank is known good, before torch and rendering
     quizset = build(bank, version_ids, bank.seed if seed is None else seed, language or bank.language, renderer,
-                    roster=bool(roster))
+                    roster=bool(roster), drafted_hook=lambda: check_target(out_dir, "generate"))
     if roster and "sheet" not in formats:
         formats = [*formats, "sheet"]   # handed out per student: the sheet to type their answers into
     files = write_formats(quizset, renderer, formats, jobs)
     warnings = [f"{name}: {warning}" for name in formats for warning in FORMATS[name].warnings(quizset)]
+    warnings += [f"{roster}: {note}" for note in (students.notes if students else [])]
     return write_files(out_dir, files), warnings
 
 
@@ -169,42 +187,3 @@ def check(bank_path: str, versions: int = 20, seed: int | None = None) -> tuple[
         for draft in drafted[0]:
             renderer.question(draft, language)
     return bank, sum(len(draft.checks) for drafts in drafted for draft in drafts)
-
-
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-def read_roster(path: str) -> list[str]:
-    """Student ids from a CSV with a student_id (or id) column, one version per student."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
-    except FileNotFoundError:
-        raise QuizgenError("no such file; --roster needs a CSV with a student_id column", file=path) from None
-    except (UnicodeDecodeError, csv.Error, IsADirectoryError) as error:
-        raise QuizgenError(f"not a readable CSV ({error.__class__.__name__})", file=path) from None
-    if not rows:
-        raise QuizgenError("empty roster; allowed: a header with student_id, then one row per student",
-                           file=path, line=1)
-    header = [h.strip().lower() for h in rows[0]]
-    column = next((header.index(n) for n in ("student_id", "id") if n in header), None)
-    if column is None:
-        raise QuizgenError(f"no student_id column in the header {rows[0]}; allowed: a column named "
-                           "student_id (or id)", file=path, line=1)
-    ids, seen = [], {}
-    for line, row in enumerate(rows[1:], 2):
-        if not any(cell.strip() for cell in row):
-            continue
-        student = row[column].strip() if column < len(row) else ""
-        if not _SAFE_ID.match(student):
-            raise QuizgenError(f"student id {student!r} cannot name a version; allowed: letters, digits, "
-                               "'.', '_' and '-', starting with a letter or digit", file=path, line=line,
-                               field="student_id")
-        if student in seen:
-            raise QuizgenError(f"duplicate student id {student!r} (also line {seen[student]})", file=path,
-                               line=line, field="student_id")
-        seen[student] = line
-        ids.append(student)
-    if not ids:
-        raise QuizgenError("no students in the roster", file=path, line=2)
-    return ids

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
-from .arithmetic import format_number
+from .arithmetic import format_number, people_number
 from .caches import remember
 from .errors import QuizgenError
 from .paths import data_dir
@@ -44,6 +44,7 @@ class Renderer:
         )
         self.env.filters.update(
             matrix=matrix_lines, num=format_number, exact=exact_text, decimal=decimal_text,   # numbers
+            score=people_number,
             md_code=markdown_code, md_text=markdown_text, code_spans=html_code_spans,       # Markdown, HTML
             cloze=cloze_text, category=category_name, gift=gift_text, notations=notations,  # Moodle, GIFT
             typed_forms=typed_forms, equation_src=equation_src,                           # Canvas

@@ -15,21 +15,19 @@ import csv
 import hashlib
 import io
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
-from .arithmetic import format_number
+from .arithmetic import exact_number, format_number
 from .caches import remember
+from .filenames import SafeNames
 from .grading import written
 from .itemstats import ItemStats
 from .output import Staging, csv_bytes, json_bytes
 
 CANVAS_ID_COLUMNS = {"sis_user_id": "SIS User ID", "sis_login_id": "SIS Login ID", "id": "ID"}
-_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
-MAX_STEM = 100
 SECTION_CACHE = 4_000     # feedback sections kept for reuse (an HTML one carries its animation: ~20 kB)
 STREAMED = ("grades.csv", "answers.csv", "gradebook-moodle.csv", "gradebook-canvas.csv")
 
@@ -94,8 +92,9 @@ class ReportContext:
             writers["grades.csv"].writerow(grade_row(student))
             writers["answers.csv"].writerows(answer_rows(student))
             line = self.renderer.render("feedback/gradebook.txt.j2", s=student, w=self.words).strip()
-            writers["gradebook-moodle.csv"].writerow([student.student_id, _num(student.score), " ".join(line.split())])
-            canvas = [student.student_id, "", "", "", "", _num(student.score)]
+            writers["gradebook-moodle.csv"].writerow([student.student_id, exact_number(student.score),
+                                                      " ".join(line.split())])
+            canvas = [student.student_id, "", "", "", "", exact_number(student.score)]
             canvas[self.canvas_column] = student.student_id
             writers["gradebook-canvas.csv"].writerow(canvas)
             for ext in ("md", "html"):
@@ -128,7 +127,7 @@ class ReportWriter:
         for name, rows in heads.items():
             csv.writer(self.files[name]).writerows(rows)
         self.stats = ItemStats(key.slots)
-        self.stems = StemNamer()
+        self.stems = FeedbackNames()
         self.graded = self.blank = self.format_errors = self.feedback_files = 0
         self.score_sum, self.max_score = 0.0, None
         self.with_format_errors: list[str] = []
@@ -148,7 +147,7 @@ class ReportWriter:
                 self.with_format_errors.append(student_id)
             self.stats.add(record)
 
-    def finish(self, accounting, source) -> dict:
+    def finish(self, accounting, source, regraded: list[str] = ()) -> dict:
         """Write the files that need every student; return the run's summary."""
         for handle in self.files.values():
             handle.close()
@@ -168,39 +167,17 @@ class ReportWriter:
             "format_errors": self.format_errors,
             "students_with_format_errors": self.with_format_errors,
             "blank_answers": self.blank,
-            "mean_score": round(self.score_sum / self.graded, 4) if self.graded else None,
+            "mean_score": round(self.score_sum / self.graded, 10) if self.graded else None,
             "max_score": self.max_score,
             "ignored_columns": source.ignored_columns,
             "missing_questions": source.missing_questions,
+            "notes": accounting.notes,
+            "read_as": [{"line": line, "how": how} for line, how in accounting.read_as],
+            "read_as_count": accounting.read_as_count,
+            "regraded": list(regraded),
         }
         self.staging.write("summary.json", json_bytes(summary))
         return summary
-
-
-class StemNamer:
-    """A feedback file name per student: the id where it is safe, made safe, short and unique where not."""
-
-    def __init__(self):
-        self.taken: set[bytes] = set()     # digests of the names given (a million names in tens of MB)
-
-    def stems(self, students) -> list[str]:
-        return [self.stem(student.student_id) for student in students]
-
-    def stem(self, student_id: str) -> str:
-        stem = _UNSAFE.sub("_", student_id).lstrip(".") or "student"
-        if len(stem) > MAX_STEM:   # file systems stop at 255 bytes; keep the start readable, the end unique
-            stem = stem[:MAX_STEM - 9] + "-" + hashlib.sha256(student_id.encode()).hexdigest()[:8]
-        base, n = stem, 1
-        while _digest(stem) in self.taken:
-            n += 1
-            stem = f"{base}-{n}"
-        self.taken.add(_digest(stem))
-        return stem
-
-
-def _digest(stem: str) -> bytes:
-    """A file name as the file system compares it (case-insensitively, on some), in 8 bytes."""
-    return hashlib.blake2b(stem.lower().encode(), digest_size=8).digest()
 
 
 def statistics_record(student) -> tuple:
@@ -212,6 +189,13 @@ def statistics_record(student) -> tuple:
             tuple(tuple(i.marking.mistakes) for i in items))
 
 
+class FeedbackNames(SafeNames):
+    """A feedback page's name per student (filenames.SafeNames: the id where it is a safe file name)."""
+
+    def stems(self, students) -> list[str]:
+        return [self.name(student.student_id) for student in students]
+
+
 def _num(value) -> str:
     return "" if value is None else format_number(value)
 
@@ -221,8 +205,8 @@ def canvas_columns(title: str) -> list[str]:
 
 
 def grade_row(s) -> list:
-    return [s.student_id, s.version["version"], _num(s.score), _num(s.max_score), _num(s.percent),
-            *(_num(item.score) for item in s.items)]
+    return [s.student_id, s.version["version"], exact_number(s.score), _num(s.max_score), exact_number(s.percent),
+            *(exact_number(item.score) for item in s.items)]
 
 
 def answer_rows(s) -> list[list]:
@@ -231,7 +215,7 @@ def answer_rows(s) -> list[list]:
     for item in s.items:
         q, mk = item.question, item.marking
         rows.append([s.student_id, s.version["version"], s.submission.line, q["id"], item.text or "",
-                     written(q, mk.value), mk.status, _num(item.score), _num(q["points"]), " ".join(mk.mistakes),
+                     written(q, mk.value), mk.status, exact_number(item.score), _num(q["points"]), " ".join(mk.mistakes),
                      mk.problem.problem if mk.problem else "", q["answer"]["text"]])
     return rows
 

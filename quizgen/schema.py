@@ -250,6 +250,10 @@ OUTPUT_SCHEMA = {
         "generator": {"type": "string", "description": "quizgen and its version"},
         "bank": {"type": "string", "description": "the bank's file name"},
         "bank_sha256": {"type": "string", "description": "the bank file's SHA-256: regrading needs the same bank"},
+        "fingerprint": {"type": "string", "pattern": "^quizgen:[0-9]+ ",
+                        "description": ("the quiz's fingerprint (seed, the bank's content, the versions handed "
+                                        "out), as the response sheet carries it: grading refuses a sheet of "
+                                        "another quiz")},
         "title": {"type": "string"},
         "seed": {"type": "integer"},
         "language": {"enum": LANGUAGES},
@@ -257,6 +261,8 @@ OUTPUT_SCHEMA = {
             "type": "object", "additionalProperties": False, "required": ["version", "questions", "max_score"],
             "properties": {
                 "version": {"type": "string", "description": "v1, v2, ... or the student id from the roster"},
+                "folder": {"type": "string", "description": (
+                    "the version's folder under handout/ and keys/ (the id where it is a safe file name)")},
                 "max_score": {"type": "number"},
                 "questions": {"type": "array", "items": {"$ref": "#/$defs/question"}},
             },

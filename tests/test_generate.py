@@ -22,15 +22,18 @@ def test_generate_writes_problem_set_and_key_per_version_in_every_format(tmp_pat
     assert result.returncode == 0, result.stderr
     names = set(files_of(tmp_path))
     for version in ("v1", "v2", "v3"):
-        assert {f"{version}/problems.md", f"{version}/key.md", f"{version}/problems.html",
-                f"{version}/key.html"} <= names
+        assert {f"handout/{version}/problems.md", f"keys/{version}/key.md", f"handout/{version}/problems.html",
+                f"keys/{version}/key.html"} <= names
     assert "key.json" in names
-    problems = (tmp_path / "v1/problems.md").read_text()
+    # a student's folder holds the problem set and its pictures, and nothing of the key
+    assert {n.split("/", 2)[2].split("/")[0] for n in names if n.startswith("handout/")} <= \
+        {"problems.md", "problems.html", "pictures"}
+    problems = (tmp_path / "handout/v1/problems.md").read_text()
     key = json.loads((tmp_path / "key.json").read_text())
     first = key["versions"][0]["questions"][2]
     assert first["prompt"] in problems
     assert first["answer"]["text"] not in problems.split(first["prompt"])[1].split("## ")[0]  # no leaked answer
-    assert first["answer"]["text"] in (tmp_path / "v1/key.md").read_text()
+    assert first["answer"]["text"] in (tmp_path / "keys/v1/key.md").read_text()
 
 
 def test_json_output_follows_the_published_schema(tmp_path):
@@ -92,8 +95,8 @@ def test_roster_gives_each_student_a_version_independent_of_roster_order(tmp_pat
 
 @pytest.mark.parametrize("content,line,words", [
     ("student_id\nA01\nA01\n", 3, "duplicate student id 'A01' (also line 2)"),
-    ("name\nAna\n", 1, "no student_id column"),
-    ("student_id\nA/01\n", 2, "cannot name a version"),
+    ("name\nAna\n", 1, "no student id column"),
+    ("student_id,name\n,Ana\n", 2, "every row with text needs an id"),
 ])
 def test_bad_roster_is_a_one_line_error_with_its_line(tmp_path, content, line, words):
     roster = tmp_path / "roster.csv"
@@ -107,7 +110,7 @@ def test_bad_roster_is_a_one_line_error_with_its_line(tmp_path, content, line, w
 
 def test_lang_flag_renders_a_spanish_bank_in_english(tmp_path):
     assert run_cli("generate", SEED_BANK, "--lang", "en", "--format", "markdown", "--out", tmp_path).returncode == 0
-    key = (tmp_path / "v1/key.md").read_text()
+    key = (tmp_path / "keys/v1/key.md").read_text()
     assert "Answer key" in key and "Worked solution" in key and "Soluciones" not in key
 
 
@@ -131,14 +134,14 @@ def test_html_escapes_what_it_renders(tmp_path):
     (overrides / "words.j2").write_text(words)
     assert run_cli("generate", SEED_BANK, "--lang", "en", "--templates", tmp_path / "mine", "--format", "html",
                    "--out", tmp_path / "out").returncode == 0
-    page = (tmp_path / "out/v1/problems.html").read_text()
+    page = (tmp_path / "out/handout/v1/problems.html").read_text()
     assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
 
 
 def test_a_formula_torch_disagreement_stops_the_run_and_writes_nothing(tmp_path, monkeypatch):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "keep.txt").write_text("mine")
+    pipeline.generate(str(PRACTICE_BANK), str(out), ["json"])      # an earlier run's outputs stay as they were
+    before = files_of(out)
     real = solve.reference.outcomes
 
     def torch_off_by_one(convs):
@@ -147,7 +150,7 @@ def test_a_formula_torch_disagreement_stops_the_run_and_writes_nothing(tmp_path,
     monkeypatch.setattr(solve.reference, "outcomes", torch_off_by_one)
     with pytest.raises(ReferenceMismatch, match="formula and torch disagree"):
         pipeline.generate(str(SEED_BANK), str(out), ["markdown", "json"])
-    assert files_of(out) == {"keep.txt": b"mine"}
+    assert files_of(out) == before
 
 
 def test_wrong_values_from_torch_are_caught_too(tmp_path, monkeypatch):

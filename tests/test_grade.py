@@ -17,7 +17,7 @@ STUDENTS = ["ana", "beto", "carla", "dario", "elena"]
 
 
 def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -76,7 +76,7 @@ def graded(handed_out):
     write_csv(folder / "filled.csv", header, rows)
     out = folder / "grades"
     result = run_cli("grade", SEED_BANK, folder / "filled.csv", "--roster", folder / "roster.csv", "--out", out)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr      # reports written; some rows rejected (exit 1 says so)
     return out, key, result.stdout
 
 
@@ -84,7 +84,9 @@ def test_a_roster_gets_a_blank_response_sheet_and_the_key_in_the_same_layout(han
     folder, key = handed_out
     blank = read_csv(folder / "out/responses.csv")
     filled = read_csv(folder / "out/responses-key.csv")
-    assert list(blank[0]) == list(filled[0]) == ["student_id", "version", *key["ana"]]
+    assert list(blank[0]) == list(filled[0]) == ["student_id", "version", *key["ana"], "fingerprint"]
+    fingerprint = json.loads((folder / "out/key.json").read_text())["fingerprint"]
+    assert {row["fingerprint"] for row in blank + filled} == {fingerprint}
     assert [(r["student_id"], r["version"]) for r in blank] == [(s, s) for s in STUDENTS]
     assert all(value == "" for row in blank for name, value in row.items() if name in key["ana"])
     assert [row[qid] for row in filled for qid in key["ana"]] == \
@@ -256,7 +258,8 @@ def test_english_feedback_from_a_regenerated_key(tmp_path):
     question = next(q for q in key["versions"][1]["questions"] if q["id"] == "size-valid")
     wrong = "x".join(str(i - k) for i, k in zip(question["params"]["input_shape"], question["params"]["kernel_shape"]))
     write_csv(tmp_path / "filled.csv", ["student_id", "version", "size-valid"], [["s1", "v2", wrong]])
-    result = run_cli("grade", PRACTICE_BANK, tmp_path / "filled.csv", "--seed", "5", "--out", tmp_path / "g")
+    result = run_cli("grade", PRACTICE_BANK, tmp_path / "filled.csv", "--seed", "5", "--versions", "2",
+                     "--out", tmp_path / "g")
     assert result.returncode == 0, result.stderr
     feedback = (tmp_path / "g/feedback/s1.md").read_text()
     assert "forgot the +1" in feedback and "Worked solution" in feedback and question["answer"]["text"] in feedback
@@ -273,8 +276,8 @@ def test_a_key_file_that_is_not_a_quizgen_key_and_a_missing_argument_are_one_lin
 
 @pytest.mark.parametrize("name, content, line, says", [
     ("missing.csv", None, None, "no such file"),
-    ("grades.xlsx", b"PK\x03\x04\x00\x00binary", 1, "not a CSV or JSON"),
-    ("noheader.csv", "ana,v1,3x3\n", 1, "no student_id column"),
+    ("grades.xlsx", b"PK\x03\x04\x00\x00binary", None, "not a readable spreadsheet"),
+    ("noheader.csv", "ana,v1,3x3\n", 1, "no student id column"),
     ("noquestion.csv", "student_id,version,q99\nana,v1,3x3\n", 1, "names no question"),
     ("broken.json", '[\n  {"student_id": "ana",\n   "answers": {]\n]', 3, "JSON syntax error"),
     ("object.json", '{"student_id": "ana"}', 1, "is a list"),

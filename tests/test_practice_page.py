@@ -213,7 +213,7 @@ def check(page, number, text):
 
 
 def test_right_wrong_and_malformed_answers_get_their_verdicts_in_spanish(page, pages):
-    page.goto((pages / "es/v1/problems.html").as_uri())
+    page.goto((pages / "es/handout/v1/problems.html").as_uri())
     assert not page.is_visible("#q2 .solution")
     assert check(page, 2, "3 x 3").startswith("Correcta")
     wrong = check(page, 2, "2x2")
@@ -225,7 +225,7 @@ def test_right_wrong_and_malformed_answers_get_their_verdicts_in_spanish(page, p
 
 def test_a_matrix_a_choice_and_typed_markup_in_english(page, pages):
     key = {q["number"]: q for q in json.loads((pages / "en/key.json").read_text())["versions"][0]["questions"]}
-    page.goto((pages / "en/v1/problems.html").as_uri())
+    page.goto((pages / "en/handout/v1/problems.html").as_uri())
     rows = key[1]["answer"]["value"]
     page.fill("#answer-1", "\n".join(" ".join(str(v) for v in row) for row in rows))
     page.keyboard.press("Control+Enter")
@@ -248,7 +248,7 @@ def test_a_matrix_a_choice_and_typed_markup_in_english(page, pages):
 
 def test_the_page_fits_a_phone(browser, pages):
     phone = browser.new_page(viewport={"width": 390, "height": 844})
-    phone.goto((pages / "es/v1/problems.html").as_uri())
+    phone.goto((pages / "es/handout/v1/problems.html").as_uri())
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.close()
 
@@ -260,7 +260,7 @@ def pixels(png: bytes):
 
 
 def test_screenshots_of_a_picture_and_an_animation_frame_are_not_blank(page, pages):
-    page.goto((pages / "en/v1/problems.html").as_uri())
+    page.goto((pages / "en/handout/v1/problems.html").as_uri())
     picture = page.locator("#q3 > figure.picture svg")
     shot = pixels(picture.screenshot())
     assert len(set(shot)) > 3 and sum(1 for p in shot if max(p) < 120) > 50    # grid lines and labels drawn

@@ -4,7 +4,8 @@ import pytest
 from quizgen.answers import parse
 from quizgen.errors import QuizgenError
 from quizgen import grade
-from quizgen.grade import account
+from quizgen.grade import Placer, account
+from quizgen.handed_out import HandedOut
 from quizgen.submissions import read_submissions
 
 QUESTIONS = ["size", "values"]
@@ -44,9 +45,18 @@ def test_header_names_are_matched_ignoring_case_and_unknown_columns_are_reported
     assert sheet.ignored_columns == ["email"] and sheet.missing_questions == ["values"]
 
 
-def test_without_a_version_column_the_version_is_the_student_id(tmp_path):
+def handed(*ids, per_student=False):
+    return Placer(HandedOut(ids=list(ids), source="the test", per_student=per_student))
+
+
+def test_without_a_version_column_the_version_is_the_student_id_of_a_roster_or_the_only_version(tmp_path):
     sheet = read(tmp_path, "student_id,size\nana,3x3\n")
-    assert (sheet.rows[0].student_id, sheet.rows[0].version) == ("ana", "ana")
+    assert (sheet.rows[0].student_id, sheet.rows[0].version) == ("ana", "")
+    placed, reason, _ = handed("ana", "beto", per_student=True).place(sheet.rows[0])
+    assert (placed.version, reason) == ("ana", "")
+    placed, reason, _ = handed("v1").place(sheet.rows[0])
+    assert (placed.version, reason) == ("v1", "")
+    assert handed("v1", "v2").place(sheet.rows[0])[1] == "missing_version"
 
 
 def test_json_items_carry_their_line_and_answers_may_be_json_values(tmp_path):
@@ -64,24 +74,25 @@ def test_blank_lines_are_not_submissions(tmp_path):
     assert [(r.line, r.student_id) for r in sheet.rows] == [(4, "ana")]
 
 
-def test_not_utf8_is_a_located_error(tmp_path):
+def test_a_windows_1252_file_is_read_as_such_with_a_note(tmp_path):
     path = tmp_path / "latin1.csv"
-    path.write_bytes("student_id,size\nJosé,3x3\n".encode("latin-1"))
-    with pytest.raises(QuizgenError, match="not UTF-8") as error:
-        list(read_submissions(str(path), QUESTIONS).rows())
-    assert error.value.line == 2
+    path.write_bytes("student_id;size\r\nJosé;3x3\r\n".encode("cp1252"))
+    source = read_submissions(str(path), QUESTIONS)
+    assert [r.student_id for r in source.rows()] == ["José"]
+    assert any("Windows-1252" in note for note in source.notes)
 
 
 def test_the_last_row_of_a_student_is_graded_and_the_earlier_ones_say_so(tmp_path):
     sheet = read(tmp_path, "student_id,version,size\nana,v1,2x2\nbeto,v1,3x3\nana,v1,3x3\n")
-    accounting = account(sheet.rows, {"v1"})
-    assert [r.line for r in grade.accepted_rows(sheet.rows, accounting)] == [3, 4] and accounting.rows == 3
+    placer = handed("v1")
+    accounting = account(sheet.rows, placer)
+    assert [r.line for r in grade.accepted_rows(sheet.rows, accounting, placer)] == [3, 4] and accounting.rows == 3
     assert [(r.submission.line, r.reason) for r in accounting.rejected] == [(2, "duplicate")]
 
 
 def test_a_row_without_a_version_is_rejected_as_such(tmp_path):
     sheet = read(tmp_path, "student_id,version,size\nana,,3x3\n")
-    rejected = account(sheet.rows, {"v1"}).rejected
+    rejected = account(sheet.rows, handed("v1", "v2")).rejected
     assert [(r.submission.line, r.reason) for r in rejected] == [(2, "missing_version")]
 
 
@@ -113,5 +124,5 @@ def test_a_json_submission_answering_a_question_twice_is_rejected_saying_so(tmp_
     text = '[{"student_id": "ana", "version": "v1", "answers": {"size": "3x3", "SIZE": "4x4"}}]'
     sheet = read(tmp_path, text, "subs.json")
     assert "answered twice" in sheet.rows[0].problem
-    rejected = account(sheet.rows, {"v1"}).rejected
+    rejected = account(sheet.rows, handed("v1")).rejected
     assert [r.reason for r in rejected] == ["malformed_row"]

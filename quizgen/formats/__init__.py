@@ -39,8 +39,18 @@ class Format:
         return []
 
 
+HANDOUT, KEYS = "handout", "keys"     # students' folders apart from the instructor's: handed out as they are
+
+
+def version_path(version, kind: str, name: str) -> str:
+    """Where a version's file goes: the problem set (and its pictures) under handout/<folder>/, the key (and
+    its pictures) under keys/<folder>/."""
+    return f"{KEYS if kind == 'key' else HANDOUT}/{version.folder or version.id}/{name}"
+
+
 class PerVersionTemplates(Format):
-    """A format that renders two templates per version: the problem set and its key."""
+    """A format that renders two templates per version: the problem set (handout/<version>/) and its key
+    (keys/<version>/)."""
 
     extension = ""
 
@@ -55,12 +65,13 @@ class PerVersionTemplates(Format):
         out = {}
         for version in (quizset.versions[i] for i in part):
             pictures = self.pictures(quizset, version, renderer)
-            out.update({f"{version.id}/{name}": svg.encode("utf-8") for name, svg in pictures.items()})
+            out.update({version_path(version, "key" if name.startswith("key-") else "problems", name):
+                        svg.encode("utf-8") for name, svg in pictures.items()})
             extra = self.context(quizset, version, renderer)
             for kind in ("problems", "key"):
                 text = renderer.render(f"{self.name}/{kind}.{self.extension}.j2", set=quizset, version=version,
                                        w=words, lang=quizset.language, pictures=pictures, **extra)
-                out[f"{version.id}/{kind}.{self.extension}"] = text.encode("utf-8")
+                out[version_path(version, kind, f"{kind}.{self.extension}")] = text.encode("utf-8")
         return out
 
     def context(self, quizset, version, renderer) -> dict:

@@ -1,0 +1,83 @@
+"""Who takes the quiz: student ids and the columns that hold them, for rosters and submission files alike.
+
+A student id is any printable text (``ana``, ``00123``, ``ana@uni.es``, ``José Pérez``), compared in Unicode
+NFC, so an id typed on a Mac (decomposed accents) is the same student, and draws the same version, as on
+Windows.
+"""
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+
+from .errors import QuizgenError
+from .tables import find_column, header_key, open_table
+
+# Column names, most specific first (compared by tables.header_key: case, accents and punctuation aside).
+STUDENT_COLUMNS = ("student_id", "student id", "student number", "id_estudiante", "id alumno", "matrícula",
+                   "número de matrícula", "estudiante", "alumno", "student", "id", "id number", "username",
+                   "usuario", "nombre de usuario", "email", "email address", "e-mail", "correo",
+                   "correo electrónico", "dirección de correo electrónico", "mail")
+VERSION_COLUMNS = ("version", "versión", "variant", "variante")
+MAX_ID = 1_000          # characters in a student id (a longer cell is not an id)
+ROSTER_HELP = ("a CSV (',' ';' or tab separated, any common encoding) or a spreadsheet (.xlsx, .ods) with a "
+               "header naming the student id column (student_id, id, matrícula, estudiante or email), then "
+               "one row per student")
+
+
+def clean_id(text: str) -> tuple[str, str]:
+    """(the id as compared, "") or ("", why it cannot be an id). Surrounding spaces are dropped."""
+    text = unicodedata.normalize("NFC", text.strip())
+    if not text:
+        return "", "empty"
+    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")), None)
+    if bad is not None:
+        return "", f"it holds a control character (U+{ord(bad):04X}); allowed: printable text"
+    if len(text) > MAX_ID:
+        return "", f"it is {len(text)} characters long; allowed: at most {MAX_ID}"
+    return text, ""
+
+
+def student_column(header: list[str]) -> int | None:
+    return find_column(header, STUDENT_COLUMNS)
+
+
+@dataclass
+class Roster:
+    path: str
+    ids: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    def digest(self) -> str:
+        """8 hex digits naming the set of ids (order aside: a student's version depends only on the id)."""
+        return hashlib.sha256("\n".join(sorted(self.ids)).encode()).hexdigest()[:8]
+
+
+def read_roster(path: str) -> Roster:
+    """The student ids of a roster, in its order; one version per student.
+
+    Raises a located QuizgenError for a missing or unreadable file, a header without a student id column,
+    an id that is not printable text, and an id given twice."""
+    table = open_table(path, lambda cells: student_column(cells) is not None, what="roster", allowed=ROSTER_HELP,
+                       header="student id column")
+    column = student_column(table.header)
+    name = table.header[column]
+    ids, seen = [], {}
+    for line, row in table.rows():
+        student, problem = clean_id(row[column] if column < len(row) else "")
+        if problem:
+            raise QuizgenError(f"student id {row[column] if column < len(row) else ''!r}: {problem}"
+                               + ("; every row with text needs an id" if problem == "empty" else ""),
+                               file=path, line=line, field=name)
+        if student in seen:
+            raise QuizgenError(f"duplicate student id {student!r} (also line {seen[student]})", file=path,
+                               line=line, field=name)
+        seen[student] = line
+        ids.append(student)
+    if not ids:
+        raise QuizgenError(f"no students in the roster; allowed: {ROSTER_HELP}", file=path, line=table.header_line + 1)
+    return Roster(path, ids, table.notes)
+
+
+def is_version_column(name: str) -> bool:
+    return header_key(name) in {header_key(alias) for alias in VERSION_COLUMNS}

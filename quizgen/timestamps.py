@@ -1,0 +1,71 @@
+"""When a submission was made, as Forms exports and spreadsheets write it, so that the latest submission of a
+student counts even after the rows were sorted.
+
+Read: ISO 8601 (``2024-03-05 10:15:23``, as a spreadsheet's date cell is read), Google Forms' CSV
+(``2024/03/05 10:15:23 a. m. GMT+1``, ``2026/09/27 3:00:00 PM GMT+5:30``), and day/month/year or
+month/day/year with an optional time (``5/3/2024 10:15:23``, ``8/13/26 9:33``). A date such as 5/3/2024 may
+be either: both readings are kept, and ``later`` says when they disagree.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+TIMESTAMP_COLUMNS = ("timestamp", "marca temporal", "completion time", "hora de finalización", "submitted",
+                     "submitted at", "submission time", "enviado", "fecha de envío", "fecha y hora")
+
+_NUMERIC = re.compile(
+    r"^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})"
+    r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(AM|PM)?)?"
+    r"\s*(?:(?:GMT|UTC)?\s*([+-])(\d{1,2})(?::?(\d{2}))?|Z|GMT|UTC)?$")
+
+
+def parse_time(text: str) -> tuple | None:
+    """(earliest, latest) reading of ``text`` as a UTC-naive datetime (the same when unambiguous), or None
+    when it is empty or not a date."""
+    text = _normal(text)
+    match = _NUMERIC.match(text)
+    if not match:
+        return None
+    a, b, c, hour, minute, second, half, sign, off_h, off_m = match.groups()
+    if len(a) == 4:
+        orders = [(int(a), int(b), int(c))]                      # year first: always y/m/d
+    else:
+        year = int(c) + (2000 if len(c) <= 2 else 0)
+        orders = [(year, int(b), int(a)), (year, int(a), int(b))]  # day first, month first
+    clock = int(hour or 0), int(minute or 0), int(second or 0)
+    if half:
+        clock = ((clock[0] % 12) + (12 if half == "PM" else 0), *clock[1:])
+    offset = dt.timedelta(hours=int(off_h or 0), minutes=int(off_m or 0)) * (-1 if sign == "-" else 1)
+    readings = []
+    for year, month, day in orders:
+        try:
+            readings.append(dt.datetime(year, month, day, *clock) - offset)
+        except ValueError:
+            continue
+    if not readings:
+        return None
+    return min(readings), max(readings)
+
+
+def later(a: tuple | None, b: tuple | None) -> bool | None:
+    """Whether submission time ``a`` is after ``b``: True, False, or None when a time is missing, the same, or
+    its day and month could be read either way (then the order of the rows decides)."""
+    if a is None or b is None:
+        return None
+    if a[0] > b[1]:
+        return True
+    if a[1] < b[0]:
+        return False
+    return None
+
+
+def shown(value: tuple) -> str:
+    return value[0].strftime("%Y-%m-%d %H:%M:%S") + ("" if value[0] == value[1] else " (day/month unclear)")
+
+
+def _normal(text: str) -> str:
+    text = str(text).replace("\u202f", " ").replace("\xa0", " ").strip()
+    text = re.sub(r"\b([ap])\.?\s?m\.?(?=\s|$)", lambda m: "AM" if m.group(1).lower() == "a" else "PM", text,
+                  flags=re.IGNORECASE)
+    return " ".join(text.split())

@@ -1,0 +1,44 @@
+"""The command line as people type it: options anywhere, in every command; a misspelled flag names the one
+meant; a flag of another command says whose it is; every command's mistakes print that command's usage."""
+import pytest
+
+from conftest import SEED_BANK, run_cli
+
+
+@pytest.fixture(scope="module")
+def sheet(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    result = run_cli("generate", SEED_BANK, "--versions", "2", "--seed", "5", "--format", "sheet", "--out",
+                     folder / "out")
+    assert result.returncode == 0, result.stderr
+    return folder / "out/responses-key.csv"
+
+
+@pytest.mark.parametrize("order", [
+    lambda bank, sheet, out: ["grade", bank, "--seed", "5", sheet, "--out", out],
+    lambda bank, sheet, out: ["grade", "--seed", "5", "--out", out, bank, sheet],
+    lambda bank, sheet, out: ["--seed", "5", "grade", bank, sheet, "--out", out],
+    lambda bank, sheet, out: ["grade", bank, sheet, "--out", out, "--seed", "5"],
+], ids=["between-files", "before-files", "before-command", "after-files"])
+def test_options_are_accepted_anywhere(sheet, tmp_path, order):
+    result = run_cli(*order(SEED_BANK, sheet, tmp_path / "g"))
+    assert result.returncode == 0, result.stderr
+    assert "2 graded" in result.stdout
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["grade", "BANK", "SHEET", "--sed", "5"], "--sed: did you mean --seed?"),
+    (["generate", "BANK", "--verions", "3"], "--verions: did you mean --versions?"),
+    (["check", "BANK", "--roster", "r.csv"], "--roster is an option of generate, grade, not of quizgen check"),
+    (["grade", "BANK", "SHEET", "--canvas-id", "sis_user"], "did you mean 'sis_user_id'?"),
+])
+def test_a_mistyped_or_misplaced_flag_says_what_was_meant_with_the_commands_usage(argv, says):
+    command = argv[0]
+    result = run_cli(*argv)
+    assert result.returncode == 2 and says in result.stderr
+    assert result.stderr.startswith(f"usage: quizgen {command}")
+
+
+def test_an_unknown_command_suggests_the_one_meant():
+    result = run_cli("grde", "bank.yaml")
+    assert result.returncode == 2 and "did you mean 'grade'?" in result.stderr
