@@ -33,7 +33,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/quizgen generate banks/convolucion-seed.es.yaml --seed 2024 --versions 2 --format markdown,html,json --out out/demo
-	@echo "Wrote out/demo: open out/demo/v1/problems.md and out/demo/v1/key.md"
+	@echo "Wrote out/demo: open out/demo/handout/v1/problems.md and out/demo/keys/v1/key.md"
 
 test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(SOFFICE)
 	$(BIN)/python -m pytest -q

@@ -293,7 +293,8 @@ def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
     rejected = summary["rejected"]
     superseded = sum(r["reason"] == "duplicate" for r in rejected)
     lines = [f"{source}: {summary['rows']} rows: {summary['graded']} graded, {len(rejected)} rejected"
-             + (f" ({superseded} superseded by a later submission)" if superseded else "")]
+             + (f" ({superseded} superseded by a later submission)" if superseded else "")
+             + (f", {summary['unused']} unused" if summary.get("unused") else "")]
     for note in summary.get("notes", []):
         lines.append(f"  note: {note}")
     if summary.get("regraded"):

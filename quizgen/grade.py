@@ -28,7 +28,7 @@ from .fingerprint import Fingerprint, changed_questions, difference
 from .grading import Marking, mark
 from .handed_out import HandedOut
 from .itemstats import item_score
-from .submissions import Submission, SubmissionFile, read_submissions
+from .submissions import JsonSubmissions, Submission, SubmissionFile, read_submissions
 from .timestamps import later, shown
 
 CHUNK = 500             # rows graded together: their versions' keys are regenerated in one batch
@@ -92,6 +92,7 @@ class Accounting:
     read_as: list[tuple[int, str]] = field(default_factory=list)    # (line, how the version was read)
     read_as_count: int = 0
     notes: list[str] = field(default_factory=list)
+    unused: list[tuple[int, int]] = field(default_factory=list)     # (position, line): blank rows of a sheet
 
 
 class Placer:
@@ -153,6 +154,9 @@ def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
     ambiguous = 0
     for position, row in enumerate(rows):
         count += 1
+        if not row.student_id and not row.answers and not row.problem:
+            result.unused.append((position, row.line))      # a row of the sheet nobody filled in
+            continue
         placed, reason, detail = placer.place(row)
         if reason:
             rejected.append(Rejection(_bare(row), reason, detail, position))
@@ -178,6 +182,10 @@ def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
                  for student, position, line, version in earlier]
     rejected.sort(key=lambda r: (r.submission.line, r.position))
     result.rows, result.graded, result.rejected = count, len(last), rejected
+    if result.unused:
+        lines = ", ".join(str(line) for _, line in result.unused[:10]) + (", ..." if len(result.unused) > 10 else "")
+        result.notes.append(f"{len(result.unused)} row(s) with neither a student id nor an answer (unused rows of "
+                            f"the sheet: line {lines}) were not graded")
     if ambiguous:
         result.notes.append(f"{ambiguous} pair(s) of submissions by one student have dates that read either as "
                             "day/month or month/day: the later row in the file was taken")
@@ -199,8 +207,8 @@ def _bare(row: Submission) -> Submission:
 def accepted_rows(rows: Iterable[Submission], accounting: Accounting, placer: Placer) -> Iterator[Submission]:
     """The second pass: the rows to grade (every row not rejected), in file order, as placed. Only the
     rejected rows' positions are remembered between the passes, not every student."""
-    rejected = {r.position for r in accounting.rejected}
-    return (placer.place(row)[0] for position, row in enumerate(rows) if position not in rejected)
+    skipped = {r.position for r in accounting.rejected} | {position for position, _ in accounting.unused}
+    return (placer.place(row)[0] for position, row in enumerate(rows) if position not in skipped)
 
 
 def chunks(rows: Iterable, size: int | None = None) -> Iterator[list]:
@@ -348,7 +356,7 @@ def open_key(submissions_path: str, renderer, *, key_path: str | None = None, ba
     if key_path:
         key = SavedKey(load_key(key_path), key_path)
         source = read_submissions(submissions_path, [slot["id"] for slot in key.slots], column_map)
-        made, regraded = _provenance(source, key.fingerprint, [s["id"] for s in key.slots], name,
+        made, regraded = _provenance(source, key.fingerprint, [s["id"] for s in key.slots],
                                      f"{key.name} was made with seed {getattr(key.fingerprint, 'seed', '?')}",
                                      regrade=False, seed_flag=False)
         handed = key.handed_out()
@@ -362,7 +370,7 @@ def open_key(submissions_path: str, renderer, *, key_path: str | None = None, ba
         source = read_submissions(submissions_path, ids, column_map)
         seed_now = f"you gave {chosen}" if seed is not None else \
             f"the bank's seed is {chosen} (give the sheet's with --seed)"
-        made, regraded = _provenance(source, expected, ids, name, seed_now, regrade)
+        made, regraded = _provenance(source, expected, ids, seed_now, regrade)
         handed = _handed_out(made, versions, roster, name)
         key = RegeneratedKey(bank, chosen, language or bank.language, renderer)
         notes = []
@@ -376,12 +384,13 @@ def open_key(submissions_path: str, renderer, *, key_path: str | None = None, ba
     return Opened(key, source, Placer(handed, made), notes + source.notes, regraded)
 
 
-def _provenance(source: SubmissionFile, expected: Fingerprint | None, question_ids: list[str], name: str,
-                seed_now: str, regrade: bool, seed_flag: bool = True) -> tuple[Fingerprint | None, list[str]]:
+def _provenance(source: SubmissionFile, expected: Fingerprint | None, question_ids: list[str], seed_now: str,
+                regrade: bool, seed_flag: bool = True) -> tuple[Fingerprint | None, list[str]]:
     """The fingerprint the file's rows must carry (None: the file has none, or there is nothing to compare it
     with), and with --regrade the questions changed since the file was made. A file made for another quiz
     is refused whole (exit 2): naming what differs."""
     counts = source.fingerprints()
+    name = "the file" if isinstance(source, JsonSubmissions) else "the sheet"     # the error is located at it
     parsed = [(Fingerprint.parse(text), n) for text, n in counts.most_common()]
     parsed = [(fp, n) for fp, n in parsed if fp is not None]
     if not parsed or expected is None:
@@ -417,9 +426,10 @@ def _handed_out(made: Fingerprint | None, versions: int | None, roster: str | No
 
         students = read_roster(roster)
         handed = HandedOut(ids=students.ids, source=Path(roster).name, per_student=True)
+        handed.notes = [f"{Path(roster).name}: {note}" for note in students.notes]
         if made_roster and made_roster[1] != students.digest():
-            handed.note = (f"{Path(roster).name} is not the roster {name} was made for ({made_roster[0]} students "
-                           f"then, {len(students.ids)} now)")
+            handed.notes.append(f"{Path(roster).name} is not the roster {name} was made for ({made_roster[0]} "
+                                f"students then, {len(students.ids)} now)")
         return handed
     if versions:
         if made_roster:
@@ -475,7 +485,7 @@ def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canva
     opened = open_key(submissions_path, renderer, **inputs)
     key, source, placer = opened.key, opened.source, opened.placer
     accounting = account(source.rows(), placer)
-    accounting.notes[:0] = opened.notes + ([placer.handed.note] if placer.handed.note else [])
+    accounting.notes[:0] = opened.notes + placer.handed.notes
     if not accounting.graded:
         raise NothingGraded(source.path, accounting)
     with Staging(out_dir, owned_dirs=("feedback",), command="grade") as staging:

@@ -46,7 +46,7 @@ class HandedOut:
     def __init__(self, *, count: int | None = None, ids: list[str] | None = None, source: str,
                  per_student: bool = False):
         self.count, self.ids, self.source, self.per_student = count, ids, source, per_student
-        self.note = ""          # what the summary should say about the set (a roster other than the sheet's)
+        self.notes: list[str] = []      # what the summary should say about the set (how its file was read)
         self._set = None if ids is None else set(ids)
         self._canon: dict[str, list[str]] | None = None
         self._resolved: dict[str, Resolution] = {}

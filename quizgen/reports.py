@@ -161,6 +161,7 @@ class ReportWriter:
         summary = {
             "rows": accounting.rows,
             "graded": self.graded,
+            "unused": len(accounting.unused),
             "rejected": [{"line": r.submission.line, "student_id": r.submission.student_id,
                           "version": r.submission.version, "reason": r.reason, "detail": r.detail}
                          for r in accounting.rejected],

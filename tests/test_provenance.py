@@ -221,3 +221,15 @@ def test_scores_are_rounded_for_people_and_exact_in_the_csvs(course, tmp_path):
     assert "mean score 1.33 / 3 (44.44%)" in result.stdout
     grades = {row["student_id"]: row for row in read_rows(tmp_path / "g/grades.csv")}
     assert grades["ana"]["percent"] == "33.3333333333" and grades["carla"]["score"] == "2"
+
+
+def test_rows_of_the_sheet_nobody_filled_in_are_not_graded_and_not_errors(course, tmp_path):
+    folder, key = course
+    filled = read_rows(folder / "out/responses-key.csv")[0]
+    blank = read_rows(folder / "out/responses.csv")
+    write_rows(tmp_path / "sheet.csv", [dict(filled, student_id="ana"), *blank[1:]])
+    result = run_cli("grade", folder / "bank.yaml", tmp_path / "sheet.csv", "--json", "--out", tmp_path / "g")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["rows"], summary["graded"], summary["unused"], summary["rejected"]) == (3, 1, 2, [])
+    assert any("unused rows of the sheet: line 3, 4" in note for note in summary["notes"])
