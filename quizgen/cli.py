@@ -48,11 +48,22 @@ class CommandParser(argparse.ArgumentParser):
                 continue
             flag = token.split("=", 1)[0]
             close = difflib.get_close_matches(flag, known, n=1, cutoff=0.6)
-            if close:
-                hints.append(f"{flag}: did you mean {close[0]}?")
-            elif flag in self.others:
+            if flag in self.others:
                 hints.append(f"{flag} is an option of {', '.join(self.others[flag])}, not of {self.prog}")
+            elif close:
+                hints.append(f"{flag}: did you mean {close[0]}?")
         return " (" + "; ".join(hints) + ")" if hints else ""
+
+
+class Once(argparse._StoreAction):
+    """An option given twice with two values (``--out a --out b``) is refused: which one was meant?"""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = namespace.__dict__.setdefault("_given", {})
+        if self.dest in given and given[self.dest] != values:
+            parser.error(f"{option_string} given twice ({given[self.dest]!r}, then {values!r}); give it once")
+        given[self.dest] = values
+        super().__call__(parser, namespace, values, option_string)
 
 
 class UsageError(QuizgenError):
@@ -123,6 +134,8 @@ def tune_gc() -> None:
 
 def _command(name: str, short_help: str, **kwargs) -> CommandParser:
     parser = CommandParser(prog=f"quizgen {name}", allow_abbrev=False, **kwargs)
+    parser.register("action", None, Once)       # every plain option
+    parser.register("action", "store", Once)
     parser.short_help = short_help
     return parser
 
@@ -244,8 +257,9 @@ def run_generate(args) -> int:
                                  language=args.lang, roster=args.roster, templates=args.templates, jobs=args.jobs)
     for warning in warnings:
         print(f"quizgen: warning: {warning}", file=sys.stderr)
-    print(f"wrote {len(written)} files to {args.out} (hand out {args.out}/handout/; keys, key.json and the "
-          "response sheets are the instructor's)")
+    handout = any("handout" in path.relative_to(args.out).parts[:1] for path in written)
+    print(f"wrote {len(written)} files to {args.out}" + (f" (hand out {args.out}/handout/; the rest is the "
+                                                        "instructor's)" if handout else ""))
     return 0
 
 
@@ -280,7 +294,9 @@ def run_grade(args) -> int:
         print(json.dumps({**summary, "out": args.out, "files": files}, ensure_ascii=False))
     else:
         print(summary_text(summary, args.files[-1], args.out))
-    return 1 if any(r["reason"] != "duplicate" for r in summary["rejected"]) else 0
+    # 1: written, but not everything was graded: rows rejected, or questions no column answers
+    incomplete = any(r["reason"] != "duplicate" for r in summary["rejected"]) or summary["missing_questions"]
+    return 1 if incomplete else 0
 
 
 def people(value: float) -> str:
@@ -318,6 +334,10 @@ def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
         lines.append(f"  rejected line {row['line']}{who}: {row['reason']}: {row['detail']}")
     if len(rejected) > shown:
         lines.append(f"  ... and {len(rejected) - shown} more rejected rows (rejected.csv)")
+    if summary.get("missing_count"):
+        lines.append(f"  students of the roster with no row (not graded): "
+                     f"{_listed(summary['missing_students'], shown)}"
+                     + (f" ({summary['missing_count']} in all)" if summary["missing_count"] > len(summary["missing_students"]) else ""))
     if summary["ignored_columns"]:
         lines.append(f"  ignored columns (not questions of this key): {_listed(summary['ignored_columns'], shown)}")
     if summary["missing_questions"]:

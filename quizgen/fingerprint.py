@@ -2,8 +2,8 @@
 sheet and its filled-key twin), so that a sheet is never graded against another quiz's key.
 
 It names the seed and the bank's content: a digest of every question's fields as the key is drawn from them
-(defaults applied, in bank order), and a short digest per question, so that a mismatch can say which
-questions changed. Fields that decide no key and no grade (titles, instructions, language, pictures, LMS
+(defaults applied, in bank order: the order numbers the questions), and a short digest per question, so
+that a mismatch can say which questions changed. Fields that decide no key and no grade (titles, instructions, language, pictures, LMS
 options) are left out: fixing a typo in a title keeps the fingerprint. It also says which versions were
 handed out (``versions=30``, or ``roster=29:<digest>`` for one version per student).
 
@@ -34,7 +34,7 @@ def question_digest(question_id: str, question_type: str, fields: dict) -> str:
 @dataclass(frozen=True)
 class Fingerprint:
     seed: int
-    bank: str                       # 12 hex digits: the questions' digests, in any order
+    bank: str                       # 12 hex digits: the questions' digests, in order
     questions: tuple[str, ...]      # 6 hex digits per question, in bank order
     handed_out: str = ""            # "versions=N", "roster=N:<8 hex>", or "" (unknown)
     scheme: int = SCHEME
@@ -42,8 +42,8 @@ class Fingerprint:
     @classmethod
     def of(cls, bank, seed: int, handed_out: str = "") -> "Fingerprint":
         digests = [question_digest(q.id, q.type, q.fields) for q in bank.questions]
-        # in any order: a question's keys depend on its id, not on its place
-        whole = hashlib.sha256("\n".join(sorted(digests)).encode()).hexdigest()[:12]
+        # in order: a question's keys depend on its id, but its number in the feedback on its place
+        whole = hashlib.sha256("\n".join(digests).encode()).hexdigest()[:12]
         return cls(seed, whole, tuple(d[:6] for d in digests), handed_out)
 
     def text(self) -> str:
@@ -110,7 +110,10 @@ def difference(made: Fingerprint, now: Fingerprint, question_ids: list[str], *, 
         elif changed:
             parts.append(f"{made_by} was made from an earlier version of the bank; changed or added since: "
                          + ", ".join(changed[:10]) + (f" ({len(changed)} questions)" if len(changed) > 10 else ""))
-        else:
+        elif len(made.questions) > len(question_ids):
             parts.append(f"{made_by} was made from an earlier version of the bank, with "
                          f"{len(made.questions) - len(question_ids)} more question(s)")
+        else:
+            parts.append(f"{made_by} was made from an earlier version of the bank, its questions in another "
+                         "order (the feedback would number them otherwise than the hand-out)")
     return "; ".join(parts)

@@ -93,42 +93,66 @@ class Accounting:
     read_as_count: int = 0
     notes: list[str] = field(default_factory=list)
     unused: list[tuple[int, int]] = field(default_factory=list)     # (position, line): blank rows of a sheet
+    missing: list[str] = field(default_factory=list)                # students of a roster with no row
+
+
+ANONYMOUS = {"anonymous", "anónimo", "anonimo", "anónima", "anonima"}   # what Forms write for no sign-in
 
 
 class Placer:
     """Where a row belongs: its version among those handed out (``handed_out.resolve``), its student (in a
-    roster, the id as the roster writes it), and whether it carries this quiz's fingerprint; or why the row
-    cannot be graded. Pure and remembered, so the two passes over a file agree."""
+    roster, a student of the roster, written as the roster writes the id, answering their own version), and
+    whether it carries this quiz's fingerprint; or why the row cannot be graded. Pure and remembered, so
+    the two passes over a file agree."""
 
     def __init__(self, handed: HandedOut, accepted: Fingerprint | None = None):
         self.handed, self.accepted = handed, accepted
         self._fingerprints: dict[str, str] = {}
 
     def place(self, row: Submission) -> tuple[Submission, str, str]:
-        """(the row as graded, reason, detail): reason "" when it is graded; detail then says how its version
-        was read ("" when written as handed out)."""
+        """(the row as graded, reason, detail): reason "" when it is graded; detail then says how its
+        student or version was read ("" when written as handed out)."""
         if row.problem:
             return row, "malformed_row", row.problem
         if not row.student_id:
             return row, "missing_student_id", "the row has no student id"
+        if row.student_id.casefold() in ANONYMOUS:
+            return row, "missing_student_id", (f"an anonymous response ({row.student_id!r}: the form recorded no "
+                                               "e-mail or name), which cannot be graded for a student")
         if row.fingerprint and self.accepted is not None:
             other = self._other_quiz(row.fingerprint)
             if other:
                 return row, "other_quiz", other
-        written = row.version
+        if self.handed.per_student:
+            return self._own_version(row)
+        written = row.version or self.handed.single() or ""
         if not written:
-            written = row.student_id if self.handed.per_student else self.handed.single() or ""
-            if not written:
-                return row, "missing_version", "the row has no version"
+            return row, "missing_version", "the row has no version"
         found = self.handed.resolve(written)
         if found.version is None:
-            return row, "unknown_version", found.note
-        student = row.student_id
-        if self.handed.per_student and student == written:
-            student = found.version           # a roster's id, as the roster writes it (00123, not 123)
-        if (found.version, student) == (row.version, row.student_id):
+            return row, "unknown_version", f"version {found.note}"
+        if found.version == row.version:
             return row, "", ""
-        return replace(row, version=found.version, student_id=student), "", found.note
+        return replace(row, version=found.version), "", f"version {found.note}" if row.version else ""
+
+    def _own_version(self, row: Submission) -> tuple[Submission, str, str]:
+        """In a roster each student answers their own version: the student must be one of the roster (matched
+        as for versions: 123 is 00123), and a version written must be theirs."""
+        who = self.handed.resolve(row.student_id)
+        if who.version is None:
+            return row, "unknown_student", f"student {row.student_id!r} is not in the roster ({self.handed.source})"
+        notes = [f"student {who.note}"] if who.note else []
+        if row.version and row.version != row.student_id:
+            found = self.handed.resolve(row.version)
+            if found.version is None:
+                return row, "unknown_version", f"version {found.note}"
+            if found.version != who.version:
+                return row, "wrong_version", (f"student {who.version!r} was handed their own version, not "
+                                              f"{found.version!r} (another student's)")
+            if found.note:
+                notes.append(f"version {found.note}")
+        placed = replace(row, student_id=who.version, version=who.version)
+        return (row if placed == row else placed), "", "; ".join(notes)
 
     def _other_quiz(self, text: str) -> str:
         """Why a row's fingerprint is not this quiz's ("" when it is)."""
@@ -145,10 +169,19 @@ class Placer:
         return verdict
 
 
+def same_student(student: str) -> str:
+    """How two rows are known to be one student's: e-mail addresses without regard to case."""
+    return student.casefold() if "@" in student else student
+
+
+MISSING_KEPT = 1_000        # students of a roster without a row, named in the summary (the rest counted)
+
+
 def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
     """Which rows are graded, and why the others are not. A student who appears twice is graded on the
-    latest submission: by the time the file gives (a Forms timestamp), else the last row (a correction typed
-    later); the other rows are rejected naming the row used."""
+    latest submission: a row with answers before an empty one, then by the time the file gives (a Forms
+    timestamp), else the last row (a correction typed later); the other rows are rejected naming the row
+    used. In a roster, the students with no row are listed."""
     count, rejected, last, earlier = 0, [], {}, []
     result = Accounting(0, 0, [])
     ambiguous = 0
@@ -165,23 +198,28 @@ def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
             result.read_as_count += 1
             if len(result.read_as) < READ_AS_KEPT:
                 result.read_as.append((row.line, detail))
-        student = placed.student_id
-        entry = (position, row.line, placed.version, row.submitted)
+        student = same_student(placed.student_id)
+        entry = (position, row.line, placed.version, row.submitted, bool(row.answers), placed.student_id)
         if student in last:
             before = last[student]
-            newer = later(row.submitted, before[3])
-            if newer is None and row.submitted and before[3] and row.submitted != before[3]:
-                ambiguous += 1
-            if newer is False:          # this row was submitted before the one already kept
-                earlier.append((student, *entry[:3]))
+            if entry[4] != before[4]:
+                newer = entry[4]            # a row with answers counts over an empty one, wherever it is
+            else:
+                newer = later(row.submitted, before[3])
+                if newer is None and row.submitted and before[3] and row.submitted[:2] != before[3][:2]:
+                    ambiguous += 1
+            if newer is False:          # the row already kept is the submission that counts
+                earlier.append((student, *entry[:3], entry[4]))
                 continue
-            earlier.append((student, *before[:3]))
+            earlier.append((student, *before[:3], before[4]))
         last[student] = entry
-    rejected += [Rejection(Submission(line, student, version, {}), "duplicate",
-                           _superseded(student, last[student]), position)
-                 for student, position, line, version in earlier]
+    rejected += [Rejection(Submission(line, last[student][5], version, {}), "duplicate",
+                           _superseded(last[student], answered), position)
+                 for student, position, line, version, answered in earlier]
     rejected.sort(key=lambda r: (r.submission.line, r.position))
     result.rows, result.graded, result.rejected = count, len(last), rejected
+    if placer.handed.per_student:
+        result.missing = [s for s in placer.handed.ids if same_student(s) not in last]
     if result.unused:
         lines = ", ".join(str(line) for _, line in result.unused[:10]) + (", ..." if len(result.unused) > 10 else "")
         result.notes.append(f"{len(result.unused)} row(s) with neither a student id nor an answer (unused rows of "
@@ -192,11 +230,14 @@ def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
     return result
 
 
-def _superseded(student: str, kept: tuple) -> str:
-    _, line, _, submitted = kept
+def _superseded(kept: tuple, answered: bool) -> str:
+    """Why a row of a student is not the one graded: ``kept`` is the row graded."""
+    _, line, _, submitted, kept_answered, student = kept
+    if kept_answered and not answered:
+        return f"a row of student {student!r} without answers; the row with answers (line {line}) was graded"
     if submitted:
         return f"student {student!r} submitted again at {shown(submitted)} (line {line}); that submission was graded"
-    return f"student {student!r} appears again on line {line}; that later row was graded"
+    return f"student {student!r} appears again on line {line}; that row was graded"
 
 
 def _bare(row: Submission) -> Submission:
@@ -356,39 +397,40 @@ def open_key(submissions_path: str, renderer, *, key_path: str | None = None, ba
     if key_path:
         key = SavedKey(load_key(key_path), key_path)
         source = read_submissions(submissions_path, [slot["id"] for slot in key.slots], column_map)
-        made, regraded = _provenance(source, key.fingerprint, [s["id"] for s in key.slots],
-                                     f"{key.name} was made with seed {getattr(key.fingerprint, 'seed', '?')}",
-                                     regrade=False, seed_flag=False)
+        made, regraded, _ = _provenance(source, key.fingerprint, [s["id"] for s in key.slots],
+                                        f"{key.name} was made with seed {getattr(key.fingerprint, 'seed', '?')}",
+                                        regrade=False, seed_flag=False)
         handed = key.handed_out()
-        notes = [] if made or not source.has_fingerprint else [
-            f"{key.name} carries no fingerprint (made before quizgen had them): the sheet's could not be checked"]
+        _same_hand_out(made, key)
+        notes = [f"{key.name} carries no fingerprint (made before quizgen had them): the sheet's could not be "
+                 "checked against it"] if key.fingerprint is None and source.has_fingerprint else []
     else:
         bank = load_bank(bank_path)
         chosen = bank.seed if seed is None else seed
         expected = Fingerprint.of(bank, chosen)
         ids = [q.id for q in bank.questions]
         source = read_submissions(submissions_path, ids, column_map)
-        seed_now = f"you gave {chosen}" if seed is not None else \
-            f"the bank's seed is {chosen} (give the sheet's with --seed)"
-        made, regraded = _provenance(source, expected, ids, seed_now, regrade)
+        seed_now = f"you gave {chosen}" if seed is not None else f"the bank's seed is {chosen}"
+        made, regraded, edited = _provenance(source, expected, ids, seed_now, regrade)
         handed = _handed_out(made, versions, roster, name)
-        key = RegeneratedKey(bank, chosen, language or bank.language, renderer)
-        notes = []
-    if not source.has_fingerprint:
-        notes.append(f"{name} carries no quiz fingerprint: it was checked against the versions handed out "
-                     f"({handed.source}), not against the quiz it was made for")
+        key, notes = None, [f"--regrade: {edited}"] if edited else []
     if not source.has_version and not handed.per_student and handed.single() is None:
         raise QuizgenError(f"no version column, and {len(handed)} versions were handed out ({handed.source}); "
                            "allowed: a version column (version, versión), or --columns mapping one",
                            file=submissions_path)
+    if not source.has_fingerprint:
+        notes.append(f"{name} carries no quiz fingerprint: it was checked against the versions handed out "
+                     f"({handed.source}), not against the quiz it was made for")
+    if key is None:
+        key = RegeneratedKey(bank, chosen, language or bank.language, renderer)
     return Opened(key, source, Placer(handed, made), notes + source.notes, regraded)
 
 
 def _provenance(source: SubmissionFile, expected: Fingerprint | None, question_ids: list[str], seed_now: str,
-                regrade: bool, seed_flag: bool = True) -> tuple[Fingerprint | None, list[str]]:
+                regrade: bool, seed_flag: bool = True) -> tuple[Fingerprint | None, list[str], str]:
     """The fingerprint the file's rows must carry (None: the file has none, or there is nothing to compare it
-    with), and with --regrade the questions changed since the file was made. A file made for another quiz
-    is refused whole (exit 2): naming what differs."""
+    with), and with --regrade the questions changed since the file was made and how the bank differs. A file
+    made for another quiz is refused whole (exit 2): naming what differs."""
     counts = source.fingerprints()
     name = "the file" if isinstance(source, JsonSubmissions) else "the sheet"     # the error is located at it
     parsed = [(Fingerprint.parse(text), n) for text, n in counts.most_common()]
@@ -397,20 +439,33 @@ def _provenance(source: SubmissionFile, expected: Fingerprint | None, question_i
         if regrade:
             raise QuizgenError(f"--regrade grades a sheet against an edited bank, and {name} carries no "
                                "fingerprint to compare the bank with; grade without --regrade", field="--regrade")
-        return (parsed[0][0] if parsed else None), []
+        return (parsed[0][0] if parsed else None), [], ""
     same = next((fp for fp, _ in parsed if fp.same_quiz(expected)), None)
     if same is not None:
-        return same, []
+        return same, [], ""
     made = parsed[0][0]
     why = difference(made, expected, question_ids, made_by=name, seed_now=seed_now)
     if regrade and (made.scheme, made.seed) == (expected.scheme, expected.seed):
-        return made, changed_questions(made, expected, question_ids)
+        return made, changed_questions(made, expected, question_ids), why
     if made.seed != expected.seed or made.scheme != expected.scheme:
         hint = f"; grade with --seed {made.seed}" if seed_flag and made.bank == expected.bank else ""
         raise QuizgenError(f"{why}{hint}; nothing was graded", file=source.path)
     fix = "regrade with --regrade" if seed_flag else "grade with the bank and --regrade"
     raise QuizgenError(f"{why}; nothing was graded (grade with the bank it was made from, or, if you fixed the "
                        f"bank on purpose, {fix})", file=source.path)
+
+
+def _same_hand_out(made: Fingerprint | None, key: SavedKey) -> None:
+    """A sheet handed out otherwise than the key's versions (per student against v1..vN, or more versions than
+    the key has) is refused: its rows would all be of versions the key does not hold."""
+    if made is None or key.fingerprint is None or not made.handed_out:
+        return
+    def said(fp):
+        return f"a roster of {fp.roster[0]} students" if fp.roster else f"--versions {fp.version_count}"
+    held = key.fingerprint
+    if (made.roster is None) != (held.roster is None) or (made.version_count or 0) > (held.version_count or 0):
+        raise QuizgenError(f"the sheet was handed out for {said(made)}; {key.name} was made for {said(held)}: grade "
+                           "with the key of the hand-out, or with the bank", field="--key")
 
 
 def _handed_out(made: Fingerprint | None, versions: int | None, roster: str | None, name: str) -> HandedOut:
@@ -425,11 +480,15 @@ def _handed_out(made: Fingerprint | None, versions: int | None, roster: str | No
         from .roster import read_roster  # noqa: PLC0415
 
         students = read_roster(roster)
+        if made_roster and made_roster[1] != students.digest():
+            # A student's version depends on the id as written: 123 for 00123 would be another version.
+            numbers = next((note for note in students.notes if "number cells" in note), "")
+            raise QuizgenError(f"not the roster {name} was made for ({made_roster[0]} students then, "
+                               f"{len(students.ids)} here, and other ids); give the roster the quiz was generated "
+                               f"with, or grade with --key key.json" + (f" ({numbers})" if numbers else ""),
+                               file=roster, field="--roster")
         handed = HandedOut(ids=students.ids, source=Path(roster).name, per_student=True)
         handed.notes = [f"{Path(roster).name}: {note}" for note in students.notes]
-        if made_roster and made_roster[1] != students.digest():
-            handed.notes.append(f"{Path(roster).name} is not the roster {name} was made for ({made_roster[0]} "
-                                f"students then, {len(students.ids)} now)")
         return handed
     if versions:
         if made_roster:

@@ -34,7 +34,8 @@ def canon(text: str) -> str:
 @dataclass(frozen=True)
 class Resolution:
     version: str | None     # the version handed out that the text names; None: none does
-    note: str               # "" (written as handed out), how it was read, or why no version matches
+    note: str               # "" (written as handed out), how it was read, or why no version matches (without
+                            # the noun: "'V1' read as 'v1'", so that a caller says "version" or "student")
 
 
 class HandedOut:
@@ -92,12 +93,12 @@ class HandedOut:
                 bare = _VERSION_WORD.sub("", key)
                 candidates = self._by_canon().get(f"v{bare}", []) if bare.isdigit() else []
         if len(candidates) == 1:
-            return Resolution(candidates[0], f"version {written!r} read as {candidates[0]!r}")
+            return Resolution(candidates[0], f"{written!r} read as {candidates[0]!r}")
         if candidates:
             shown = " or ".join(repr(c) for c in candidates[:3])
-            return Resolution(None, f"version {written!r} could be {shown}; write it as handed out")
+            return Resolution(None, f"{written!r} could be {shown}; write it as handed out")
         hint = self._suggestion(written)
-        return Resolution(None, f"version {written!r} was not handed out ({self.source}: {self.describe()})"
+        return Resolution(None, f"{written!r} was not handed out ({self.source}: {self.describe()})"
                                 + (f"; did you mean {hint!r}?" if hint else ""))
 
     def _by_canon(self) -> dict[str, list[str]]:
@@ -111,6 +112,7 @@ class HandedOut:
         if self.ids is None:
             digits = re.sub(r"\D", "", written)
             return f"v{int(digits)}" if digits and f"v{int(digits)}" in self else None
-        pool = self.ids if len(self.ids) <= SUGGEST_AMONG else []
+        # a roster's ids are people: a near miss (A0005 for A0004) is another student, not a typo to suggest
+        pool = self.ids if len(self.ids) <= SUGGEST_AMONG and not self.per_student else []
         close = difflib.get_close_matches(written, pool, n=1, cutoff=0.75)
         return close[0] if close else None

@@ -31,6 +31,10 @@ def check_target(out_dir: str | Path, command: str, owned_dirs: tuple[str, ...] 
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise QuizgenError("exists and is not a directory; --out needs a directory", file=str(out_dir))
+    outer = next((p for p in out_dir.resolve().parents if (p / MANIFEST).is_file()), None)
+    if outer is not None:
+        raise QuizgenError(f"is inside {outer}, the outputs of an earlier quizgen run, which its next run replaces "
+                           "whole; write beside it, not inside", file=str(out_dir), field="--out")
     if not out_dir.is_dir():
         return {}
     manifest = _read_manifest(out_dir)

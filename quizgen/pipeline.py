@@ -43,6 +43,7 @@ class QuizSet:
     language: str
     versions: list[Version]
     roster: bool = False      # versions are named after students
+    people: object = None     # the roster (its students' names go into the response sheet), if any
 
     @property
     def title(self) -> str:
@@ -112,7 +113,7 @@ class Drafter:
 
 
 def build(bank: Bank, version_ids: list[str], seed: int, language: str, renderer: Renderer,
-          roster: bool = False, drafted_hook=None) -> QuizSet:
+          roster: bool = False, drafted_hook=None, people: Roster | None = None) -> QuizSet:
     """Draft every version, confirm the fresh drafts with torch (in one batch), render each draft once.
     ``drafted_hook`` runs between drafting (where a bank's spaces and constraints are checked) and torch."""
     drafter = Drafter(bank, seed)
@@ -120,7 +121,7 @@ def build(bank: Bank, version_ids: list[str], seed: int, language: str, renderer
     if drafted_hook:
         drafted_hook()
     solve.cross_check(drafter.take_fresh(), bank.file)
-    return QuizSet(bank, seed, language, render_versions(drafted, renderer, language), roster)
+    return QuizSet(bank, seed, language, render_versions(drafted, renderer, language), roster, people)
 
 
 def render_versions(drafted: list[tuple[str, list[Draft]]], renderer: Renderer, language: str) -> list[Version]:
@@ -166,7 +167,7 @@ def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1
     version_ids = students.ids if students else [f"v{n}" for n in range(1, versions + 1)]
     # a folder it may not write to is refused once the bank is known good, before torch and rendering
     quizset = build(bank, version_ids, bank.seed if seed is None else seed, language or bank.language, renderer,
-                    roster=bool(roster), drafted_hook=lambda: check_target(out_dir, "generate"))
+                    roster=bool(roster), drafted_hook=lambda: check_target(out_dir, "generate"), people=students)
     if roster and "sheet" not in formats:
         formats = [*formats, "sheet"]   # handed out per student: the sheet to type their answers into
     files = write_formats(quizset, renderer, formats, jobs)

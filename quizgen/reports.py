@@ -176,6 +176,8 @@ class ReportWriter:
             "read_as": [{"line": line, "how": how} for line, how in accounting.read_as],
             "read_as_count": accounting.read_as_count,
             "regraded": list(regraded),
+            "missing_students": accounting.missing[:1_000],
+            "missing_count": len(accounting.missing),
         }
         self.staging.write("summary.json", json_bytes(summary))
         return summary

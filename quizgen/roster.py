@@ -15,14 +15,19 @@ from .tables import find_column, header_key, open_table
 
 # Column names, most specific first (compared by tables.header_key: case, accents and punctuation aside).
 STUDENT_COLUMNS = ("student_id", "student id", "student number", "id_estudiante", "id alumno", "matrícula",
-                   "número de matrícula", "estudiante", "alumno", "student", "id", "id number", "username",
-                   "usuario", "nombre de usuario", "email", "email address", "e-mail", "correo",
-                   "correo electrónico", "dirección de correo electrónico", "mail")
+                   "número de matrícula", "código de estudiante", "estudiante", "alumno", "student", "id",
+                   "id number", "número de id", "identificador", "username", "usuario", "nombre de usuario",
+                   "email", "email address", "e-mail", "correo", "correo electrónico", "dirección email",
+                   "dirección de correo", "dirección de correo electrónico", "mail")
 VERSION_COLUMNS = ("version", "versión", "variant", "variante")
+# A roster's columns that name the student: carried into the response sheet beside the id, so that whoever
+# types the answers finds the student by name; ignored when grading.
+NAME_COLUMNS = ("name", "nombre", "nombres", "full name", "nombre completo", "first name", "last name",
+                "surname", "apellido", "apellidos")
 MAX_ID = 1_000          # characters in a student id (a longer cell is not an id)
 ROSTER_HELP = ("a CSV (',' ';' or tab separated, any common encoding) or a spreadsheet (.xlsx, .ods) with a "
-               "header naming the student id column (student_id, id, matrícula, estudiante or email), then "
-               "one row per student")
+               "header naming the student id column (student_id, id, matrícula, estudiante, alumno, ID number, "
+               "número de ID, username, usuario, email or correo electrónico), then one row per student")
 
 
 def clean_id(text: str) -> tuple[str, str]:
@@ -47,6 +52,8 @@ class Roster:
     path: str
     ids: list[str]
     notes: list[str] = field(default_factory=list)
+    name_columns: list[str] = field(default_factory=list)      # the roster's headers of NAME_COLUMNS
+    names: dict[str, list[str]] = field(default_factory=dict)  # id -> the student's cells of those columns
 
     def digest(self) -> str:
         """8 hex digits naming the set of ids (order aside: a student's version depends only on the id)."""
@@ -62,22 +69,35 @@ def read_roster(path: str) -> Roster:
                        header="student id column")
     column = student_column(table.header)
     name = table.header[column]
-    ids, seen = [], {}
+    naming = [i for i, h in enumerate(table.header) if is_name_column(h) and i != column]
+    names: dict[str, list[str]] = {}
+    ids, seen, numbers = [], {}, []
     for line, row in table.rows():
         student, problem = clean_id(row[column] if column < len(row) else "")
+        if (line, column) in table.numbers:
+            numbers.append(student)
         if problem:
             raise QuizgenError(f"student id {row[column] if column < len(row) else ''!r}: {problem}"
                                + ("; every row with text needs an id" if problem == "empty" else ""),
                                file=path, line=line, field=name)
-        if student in seen:
-            raise QuizgenError(f"duplicate student id {student!r} (also line {seen[student]})", file=path,
+        same = student.casefold() if "@" in student else student    # e-mail addresses: case aside
+        if same in seen:
+            first, first_line = seen[same]
+            written = "" if first == student else f" as {first!r}; e-mail addresses are compared without case"
+            raise QuizgenError(f"duplicate student id {student!r} (also line {first_line}{written})", file=path,
                                line=line, field=name)
-        seen[student] = line
+        seen[same] = (student, line)
         ids.append(student)
+        if naming:
+            names[student] = [row[i].strip() if i < len(row) else "" for i in naming]
     if not ids:
         raise QuizgenError(f"no students in the roster; allowed: {ROSTER_HELP}", file=path, line=table.header_line + 1)
-    return Roster(path, ids, table.notes)
+    notes = list(table.notes)
+    if numbers:
+        notes.append(f"{len(numbers)} id(s) are number cells in the spreadsheet (e.g. {numbers[0]}): if they had "
+                     "leading zeros, the spreadsheet dropped them (format the column as text)")
+    return Roster(path, ids, notes, [table.header[i] for i in naming], names)
 
 
-def is_version_column(name: str) -> bool:
-    return header_key(name) in {header_key(alias) for alias in VERSION_COLUMNS}
+def is_name_column(name: str) -> bool:
+    return header_key(name) in {header_key(alias) for alias in NAME_COLUMNS}

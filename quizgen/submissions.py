@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import QuizgenError
-from .roster import STUDENT_COLUMNS, VERSION_COLUMNS, clean_id, student_column
+from .roster import STUDENT_COLUMNS, VERSION_COLUMNS, clean_id, is_name_column, student_column
 from .tables import find_column, header_key, open_table
-from .timestamps import TIMESTAMP_COLUMNS, parse_time
+from .timestamps import TIMESTAMP_COLUMNS, date_order, parse_time
 
 FINGERPRINT_COLUMN = "fingerprint"
 HEADER_HELP = ("a header row student_id,version,<question id>... then one row per student (a Forms export: map "
@@ -105,11 +105,16 @@ class TableSubmissions(SubmissionFile):
         self.table = open_table(path, is_header, what="submission file", allowed=HEADER_HELP,
                                 header="student id column" if not columns else f"column {columns.student!r}")
         names = self.table.header
-        self.names, self.header_line, self.notes = names, self.table.header_line, list(self.table.notes)
+        self.names, self.header_line = names, self.table.header_line
+        self.notes = [f"{Path(path).name}: {note}" for note in self.table.notes]
         if columns:
             resolved = columns.resolve(names, question_ids)
             self.id_col, self.version_col, self.fixed_version = resolved.student, resolved.version, resolved.fixed_version
             self.time_col, self.columns = resolved.submitted, resolved.questions
+            not_asked = [q for q, c in columns.questions.items() if c is None]
+            if not_asked:
+                self.notes.append(f"not asked by the form (graded as no answer, as {Path(columns.path).name} says): "
+                                  + ", ".join(not_asked))
         else:
             self.id_col = _student_column(names)
             self.version_col = find_column(names, VERSION_COLUMNS)
@@ -117,11 +122,15 @@ class TableSubmissions(SubmissionFile):
             self.time_col = find_column(names, TIMESTAMP_COLUMNS)
             self.columns = _question_columns(path, self.header_line, names, question_ids)
         self.fp_col = find_column(names, (FINGERPRINT_COLUMN,))
+        self.time_order = None if self.time_col is None else \
+            date_order(_cell(row, self.time_col) for _, row in self.table.rows())
         self.has_fingerprint = self.fp_col is not None
         self.has_version = self.version_col is not None or bool(self.fixed_version)
         used = {self.id_col, self.version_col, self.fp_col, self.time_col, *self.columns}
-        self.ignored_columns = [n for i, n in enumerate(names) if i not in used and n]
-        self.missing_questions = [q for q in question_ids if q not in self.columns.values()]
+        # (a roster's name columns, which the response sheet carries, are not worth a mention)
+        self.ignored_columns = [n for i, n in enumerate(names) if i not in used and n and not is_name_column(n)]
+        self.missing_questions = [q for q in question_ids if q not in self.columns.values()
+                                  and not (columns and q in columns.questions)]
 
     def rows(self) -> Iterator[Submission]:
         names, columns, id_col, version_col = self.names, self.columns, self.id_col, self.version_col
@@ -139,7 +148,7 @@ class TableSubmissions(SubmissionFile):
                 problem = f"student id: {id_problem}"
             yield Submission(line, student, version, answers, problem,
                              _cell(row, fp_col) if fp_col is not None else "",
-                             parse_time(_cell(row, time_col)) if time_col is not None else None)
+                             parse_time(_cell(row, time_col), self.time_order) if time_col is not None else None)
 
 
 def _student_column(names: list[str]) -> int | None:
@@ -203,7 +212,7 @@ class ColumnMap:
     version: str | None
     fixed_version: str
     submitted: str | None
-    questions: dict[str, str]
+    questions: dict[str, str | None]        # None: the form did not ask it
     lines: dict = field(default_factory=dict)
 
     def finds_student(self, cells: list[str]) -> bool:
@@ -214,8 +223,15 @@ class ColumnMap:
         if unknown:
             raise self._error(("questions", unknown[0]), f"{unknown[0]!r} is not a question of this key; allowed: "
                                                          f"{', '.join(question_ids)}")
+        unmapped = [q for q in question_ids if q not in self.questions]
+        if unmapped:
+            raise self._error(("questions",), f"{', '.join(unmapped)}: no column given; allowed: map every question "
+                                              "of the bank, or give it null (a question the form did not ask, "
+                                              "graded as no answer)")
         columns, taken = {}, {}
         for question, reference in self.questions.items():
+            if reference is None:
+                continue
             index = self._column(names, reference, ("questions", question))
             if index in taken:
                 raise self._error(("questions", question), f"column {names[index]!r} is already mapped to "
@@ -231,6 +247,11 @@ class ColumnMap:
     def _column(self, names: list[str], reference: str, path: tuple) -> int:
         index = _find(names, reference)
         if index is None:
+            several = _starting(names, reference)
+            if len(several) > 1:
+                shown = ", ".join(repr(names[i]) for i in several[:4])
+                raise self._error(path, f"{reference!r} starts the titles of {len(several)} columns ({shown}); "
+                                        "allowed: more of the title, so that it names one")
             shown = ", ".join(repr(n) for n in names if n)[:300]
             raise self._error(path, f"no column {reference!r} in the file's header; allowed: a column's title, "
                                     f"letter or number; the columns are {shown}")
@@ -257,8 +278,14 @@ def _find(names: list[str], reference) -> int | None:
             index = index * 26 + ord(letter) - 64
         if index <= len(names):
             return index - 1
-    starting = [i for i, k in enumerate(keys) if key and k.startswith(key)]
+    starting = _starting(names, reference)
     return starting[0] if len(starting) == 1 else None
+
+
+def _starting(names: list[str], reference) -> list[int]:
+    """The columns whose titles start as ``reference`` (case, accents and punctuation aside)."""
+    key = header_key(reference)
+    return [i for i, name in enumerate(names) if key and header_key(name).startswith(key)]
 
 
 COLUMN_FIELDS = ("student_id", "version", "submitted", "questions")
@@ -302,7 +329,8 @@ def read_column_map(path: str) -> ColumnMap:
         version = reference(("version",), version)
     submitted = reference(("submitted",), data["submitted"]) if data.get("submitted") is not None else None
     return ColumnMap(path, reference(("student_id",), data["student_id"]), version, fixed, submitted,
-                     {str(q): reference(("questions", q), c) for q, c in questions.items()}, lines)
+                     {str(q): None if c is None else reference(("questions", q), c) for q, c in questions.items()},
+                     lines)
 
 
 # --- JSON -------------------------------------------------------------------------------------------

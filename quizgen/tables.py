@@ -60,6 +60,7 @@ class Table:
     kind: str                       # "csv" or "workbook"
     delimiter: str = ","
     notes: list[str] = field(default_factory=list)
+    numbers: set = field(default_factory=set)   # (line, column) of a workbook's number cells (123 may be 00123)
     _rows: Callable[[], Iterator[tuple[int, list[str]]]] | None = None
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
@@ -127,7 +128,10 @@ def _open_workbook(path: str, is_header, allowed: str, needs: str) -> Table:
             if not workbook.sheet_names:
                 raise QuizgenError(f"the workbook has no sheet; allowed: {allowed}", file=path)
             sheet = workbook.get_sheet_by_index(0)
-            rows = [[cell_text(value) for value in row] for row in sheet.iter_rows()]
+            cells = list(sheet.iter_rows())
+            rows = [[cell_text(value) for value in row] for row in cells]
+            numbers = {(line, column) for line, row in enumerate(cells, 1) for column, value in enumerate(row)
+                       if isinstance(value, (int, float)) and not isinstance(value, bool)}
             name, sheets = sheet.name, len(workbook.sheet_names)
     except QuizgenError:
         raise
@@ -143,7 +147,7 @@ def _open_workbook(path: str, is_header, allowed: str, needs: str) -> Table:
     line, header = found
     body = [(n, row) for n, row in numbered if n > line]
     notes = [] if sheets <= 1 else [f"read the first sheet, {name!r}, of {sheets}"]
-    return Table(path, _stripped(header), line, "workbook", notes=notes, _rows=lambda: iter(body))
+    return Table(path, _stripped(header), line, "workbook", notes=notes, numbers=numbers, _rows=lambda: iter(body))
 
 
 def cell_text(value) -> str:

@@ -20,10 +20,11 @@ _NUMERIC = re.compile(
     r"\s*(?:(?:GMT|UTC)?\s*([+-])(\d{1,2})(?::?(\d{2}))?|Z|GMT|UTC)?$")
 
 
-def parse_time(text: str) -> tuple | None:
-    """(earliest, latest) reading of ``text`` as a UTC-naive datetime (the same when unambiguous), or None
-    when it is empty or not a date."""
-    text = _normal(text)
+def parse_time(text: str, order: str | None = None) -> tuple | None:
+    """(earliest, latest, as written): the readings of ``text`` as UTC datetimes (the same when unambiguous),
+    or None when it is empty or not a date. ``order`` ("dmy" or "mdy", from ``date_order``) settles
+    5/3/2024."""
+    written, text = str(text).strip(), _normal(text)
     match = _NUMERIC.match(text)
     if not match:
         return None
@@ -33,6 +34,7 @@ def parse_time(text: str) -> tuple | None:
     else:
         year = int(c) + (2000 if len(c) <= 2 else 0)
         orders = [(year, int(b), int(a)), (year, int(a), int(b))]  # day first, month first
+        orders = orders[:1] if order == "dmy" else orders[1:] if order == "mdy" else orders
     clock = int(hour or 0), int(minute or 0), int(second or 0)
     if half:
         clock = ((clock[0] % 12) + (12 if half == "PM" else 0), *clock[1:])
@@ -45,13 +47,26 @@ def parse_time(text: str) -> tuple | None:
             continue
     if not readings:
         return None
-    return min(readings), max(readings)
+    return min(readings), max(readings), written
+
+
+def date_order(texts) -> str | None:
+    """"dmy" or "mdy" when some date of a column can be read only one way (13/3/2024, 3/25/2024), so that
+    the column's other dates are read the same way; None when none tells (or they disagree)."""
+    day_first = month_first = False
+    for text in texts:
+        match = _NUMERIC.match(_normal(text))
+        if match and len(match.group(1)) < 4:
+            first, second = int(match.group(1)), int(match.group(2))
+            day_first |= first > 12 >= second
+            month_first |= second > 12 >= first
+    return "dmy" if day_first and not month_first else "mdy" if month_first and not day_first else None
 
 
 def later(a: tuple | None, b: tuple | None) -> bool | None:
     """Whether submission time ``a`` is after ``b``: True, False, or None when a time is missing, the same, or
     its day and month could be read either way (then the order of the rows decides)."""
-    if a is None or b is None:
+    if a is None or b is None or a[:2] == b[:2]:
         return None
     if a[0] > b[1]:
         return True
@@ -61,7 +76,8 @@ def later(a: tuple | None, b: tuple | None) -> bool | None:
 
 
 def shown(value: tuple) -> str:
-    return value[0].strftime("%Y-%m-%d %H:%M:%S") + ("" if value[0] == value[1] else " (day/month unclear)")
+    """A submission time as the file writes it."""
+    return value[2]
 
 
 def _normal(text: str) -> str:

@@ -19,7 +19,7 @@ def test_a_bank_per_family_ships_in_spanish_and_english():
     languages = {}
     for bank in FAMILY_BANKS:
         languages.setdefault(bank.name.split(".")[-2], []).append(bank.name)
-    assert len(languages["en"]) == len(languages["es"]) == 8
+    assert len(languages["en"]) == len(languages["es"]) >= 8      # the families, and the starter banks
     types = {q["type"] for bank in FAMILY_BANKS for q in __import__("yaml").safe_load(bank.read_text())["questions"]}
     assert NEW_TYPES <= types
 

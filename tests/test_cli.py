@@ -42,3 +42,9 @@ def test_a_mistyped_or_misplaced_flag_says_what_was_meant_with_the_commands_usag
 def test_an_unknown_command_suggests_the_one_meant():
     result = run_cli("grde", "bank.yaml")
     assert result.returncode == 2 and "did you mean 'grade'?" in result.stderr
+
+
+def test_a_flag_given_twice_with_two_values_is_refused(tmp_path):
+    result = run_cli("generate", SEED_BANK, "--out", tmp_path / "a", "--out", tmp_path / "b")
+    assert result.returncode == 2 and "--out given twice" in result.stderr
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -56,7 +56,7 @@ def graded(handed_out):
     cannot be graded."""
     folder, key = handed_out
     sheet = read_csv(folder / "out/responses.csv")
-    header = list(sheet[0])
+    header = [name for name in sheet[0] if name not in ("name", "fingerprint")]     # typed in by hand
     answers = {s: {} for s in STUDENTS}
     answers["ana"] = {qid: q["answer"]["text"] for qid, q in key["ana"].items()}
     sobel = key["beto"]["sobel"]
@@ -84,7 +84,9 @@ def test_a_roster_gets_a_blank_response_sheet_and_the_key_in_the_same_layout(han
     folder, key = handed_out
     blank = read_csv(folder / "out/responses.csv")
     filled = read_csv(folder / "out/responses-key.csv")
-    assert list(blank[0]) == list(filled[0]) == ["student_id", "version", *key["ana"], "fingerprint"]
+    # the roster's name column rides along, so whoever types the answers finds each student by name
+    assert list(blank[0]) == list(filled[0]) == ["student_id", "name", "version", *key["ana"], "fingerprint"]
+    assert [row["name"] for row in blank] == [s.title() for s in STUDENTS]
     fingerprint = json.loads((folder / "out/key.json").read_text())["fingerprint"]
     assert {row["fingerprint"] for row in blank + filled} == {fingerprint}
     assert [(r["student_id"], r["version"]) for r in blank] == [(s, s) for s in STUDENTS]
@@ -133,13 +135,13 @@ def test_every_row_is_graded_or_rejected_with_its_reason(graded):
     out, _, stdout = graded
     rejected = {int(r["line"]): r for r in read_csv(out / "rejected.csv")}
     assert rejected[2]["reason"] == "duplicate" and "line 4" in rejected[2]["detail"]
-    assert rejected[8]["reason"] == "unknown_version" and rejected[8]["student_id"] == "zoe"
+    assert rejected[8]["reason"] == "unknown_student" and rejected[8]["student_id"] == "zoe"
     assert rejected[9]["reason"] == "missing_student_id"
     assert rejected[10]["reason"] == "malformed_row" and "double quotes" in rejected[10]["detail"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["rows"] == summary["graded"] + len(summary["rejected"]) == 9
     assert "9 rows: 5 graded, 4 rejected" in stdout
-    assert "rejected line 8 (zoe): unknown_version" in stdout
+    assert "rejected line 8 (zoe): unknown_student: student 'zoe' is not in the roster" in stdout
 
 
 def test_spanish_feedback_names_the_mistake_and_shows_the_worked_solution(graded):
@@ -164,7 +166,7 @@ def test_student_text_cannot_script_the_feedback_even_inside_a_format_error(hand
     answers = {"tamano-salida": "1x<script>alert(1)</script>", "sobel": "2x2\r# heading\r\r<img src=x onerror=alert(1)>"}
     write_csv(tmp_path / "subs.csv", ["student_id", "version", *answers], [["ana", "ana", *answers.values()]])
     result = run_cli("grade", "--key", folder / "out/key.json", tmp_path / "subs.csv", "--out", tmp_path / "g")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr        # the other questions have no column: exit 1 says so
     html = (tmp_path / "g/feedback/ana.html").read_text()
     assert "<script>" not in html and "<img src=x" not in html and "&lt;img src=x" in html
     assert "«&lt;script&gt;alert(1)&lt;/script&gt;» no es un número" in html   # escaped once, shown as typed
@@ -184,15 +186,15 @@ def test_html_feedback_shows_each_animation_from_one_shared_file(graded):
         assert (out / "feedback" / src).read_text().startswith("<svg") and "animateTransform" in (out / "feedback" / src).read_text()
 
 
-def test_regrading_into_the_same_folder_leaves_no_feedback_of_the_earlier_run(handed_out, tmp_path):
-    folder, key = handed_out
+def test_regrading_into_the_same_folder_leaves_no_feedback_of_the_earlier_run(tmp_path):
+    assert run_cli("generate", SEED_BANK, "--versions", "3", "--format", "json", "--out", tmp_path / "k").returncode == 0
     long_id = "x" * 300
     write_csv(tmp_path / "first.csv", ["student_id", "version", "tamano-salida"],
-              [["ana", "ana", "3x3"], ["beto", "beto", "3x3"], [long_id, "carla", "3x3"]])
-    write_csv(tmp_path / "second.csv", ["student_id", "version", "tamano-salida"], [["ana", "ana", "3x3"]])
+              [["ana", "v1", "3x3"], ["beto", "v2", "3x3"], [long_id, "v3", "3x3"]])
+    write_csv(tmp_path / "second.csv", ["student_id", "version", "tamano-salida"], [["ana", "v1", "3x3"]])
     for sheet in ("first", "second"):
-        result = run_cli("grade", "--key", folder / "out/key.json", tmp_path / f"{sheet}.csv", "--out", tmp_path / "g")
-        assert result.returncode == 0, result.stderr
+        result = run_cli("grade", "--key", tmp_path / "k/key.json", tmp_path / f"{sheet}.csv", "--out", tmp_path / "g")
+        assert result.returncode == 1, result.stderr    # one question column: the others graded as no answer
         if sheet == "first":
             assert len(list((tmp_path / "g/feedback").glob("x*.md"))) == 1   # a 300-character id gets a short name
     assert sorted(p.name for p in (tmp_path / "g/feedback").iterdir()) == ["ana.html", "ana.md", "pictures"]
@@ -253,14 +255,14 @@ def test_grading_against_a_saved_key_never_imports_torch(handed_out, tmp_path):
 
 def test_english_feedback_from_a_regenerated_key(tmp_path):
     assert run_cli("generate", PRACTICE_BANK, "--versions", "2", "--seed", "5", "--format", "json,sheet",
-                   "--out", tmp_path).returncode == 0
-    key = json.loads((tmp_path / "key.json").read_text())
+                   "--out", tmp_path / "k").returncode == 0
+    key = json.loads((tmp_path / "k/key.json").read_text())
     question = next(q for q in key["versions"][1]["questions"] if q["id"] == "size-valid")
     wrong = "x".join(str(i - k) for i, k in zip(question["params"]["input_shape"], question["params"]["kernel_shape"]))
     write_csv(tmp_path / "filled.csv", ["student_id", "version", "size-valid"], [["s1", "v2", wrong]])
     result = run_cli("grade", PRACTICE_BANK, tmp_path / "filled.csv", "--seed", "5", "--versions", "2",
                      "--out", tmp_path / "g")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr        # one question column: the others graded as no answer
     feedback = (tmp_path / "g/feedback/s1.md").read_text()
     assert "forgot the +1" in feedback and "Worked solution" in feedback and question["answer"]["text"] in feedback
 

@@ -81,3 +81,10 @@ def test_a_students_folder_holds_the_problem_set_and_its_pictures_and_nothing_of
     assert not any(answer in handout["problems.md"].decode() for answer in answers)
     instructor = set(files_of(out)) - {f"handout/{name}" for name in files_of(out / "handout")}
     assert {"key.json", "responses.csv", "responses-key.csv", "keys/v1/key.md", "keys/v1/key.html"} <= instructor
+
+
+def test_an_output_folder_inside_another_runs_outputs_is_refused(tmp_path):
+    out = tmp_path / "quiz"
+    assert run_cli("generate", SEED_BANK, "--versions", "2", "--format", "json,sheet", "--out", out).returncode == 0
+    result = run_cli("grade", SEED_BANK, out / "responses-key.csv", "--out", out / "notas")
+    assert result.returncode == 2 and "inside" in result.stderr and not (out / "notas").exists()

@@ -201,7 +201,7 @@ def test_ids_a_spreadsheet_turned_into_numbers_are_graded_as_the_roster_writes_t
     result = run_cli("grade", SEED_BANK, tmp_path / "saved.csv", "--roster", folder / "roster.csv",
                      "--out", tmp_path / "g")
     assert result.returncode == 0, result.stderr
-    assert "version '123' read as '00123'" in result.stdout
+    assert "student '123' read as '00123'" in result.stdout
     grades = {row["student_id"]: row["percent"] for row in read_rows(tmp_path / "g/grades.csv")}
     assert grades == {"00123": "100", "ana@uni.es": "100", "josé": "100"}
     gradebook = read_rows(tmp_path / "g/gradebook-moodle.csv")
@@ -233,3 +233,77 @@ def test_rows_of_the_sheet_nobody_filled_in_are_not_graded_and_not_errors(course
     summary = json.loads(result.stdout)
     assert (summary["rows"], summary["graded"], summary["unused"], summary["rejected"]) == (3, 1, 2, [])
     assert any("unused rows of the sheet: line 3, 4" in note for note in summary["notes"])
+
+
+def test_in_a_roster_each_row_is_a_student_of_the_roster_answering_their_own_version(roster_course, tmp_path):
+    folder = roster_course
+    rows = read_rows(folder / "out/responses-key.csv")
+    by_id = {row["student_id"]: row for row in rows}
+    swapped = dict(by_id["ana@uni.es"], version="josé")               # ana typed into josé's version
+    stranger = dict(by_id["josé"], student_id="Pepe")                  # not in the roster
+    write_rows(tmp_path / "sheet.csv", [by_id["00123"], swapped, stranger])
+    result = run_cli("grade", SEED_BANK, tmp_path / "sheet.csv", "--roster", folder / "roster.csv", "--json",
+                     "--out", tmp_path / "g")
+    assert result.returncode == 1, result.stderr
+    summary = json.loads(result.stdout)
+    assert [(r["student_id"], r["reason"]) for r in summary["rejected"]] == [
+        ("ana@uni.es", "wrong_version"), ("Pepe", "unknown_student")]
+    assert "another student's" in summary["rejected"][0]["detail"]
+    # the roster's students without a row are named, not silently absent
+    assert summary["graded"] == 1 and summary["missing_students"] == ["ana@uni.es", "josé"]
+
+
+def test_an_empty_row_never_replaces_a_row_with_answers(roster_course, tmp_path):
+    folder = roster_course
+    filled = read_rows(folder / "out/responses-key.csv")
+    blank = read_rows(folder / "out/responses.csv")
+    write_rows(tmp_path / "merged.csv", filled + blank)        # a TA's untouched copy pasted below
+    result = run_cli("grade", SEED_BANK, tmp_path / "merged.csv", "--roster", folder / "roster.csv", "--json",
+                     "--out", tmp_path / "g")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["graded"] == 3 and [r["line"] for r in summary["rejected"]] == [5, 6, 7]
+    assert "the row with answers (line 2) was graded" in summary["rejected"][0]["detail"]
+    assert {row["percent"] for row in read_rows(tmp_path / "g/grades.csv")} == {"100"}
+
+
+def test_a_roster_whose_ids_a_spreadsheet_changed_is_refused_not_graded_against_other_versions(roster_course,
+                                                                                            tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    folder = roster_course
+    book = openpyxl.Workbook()
+    book.active.append(["student_id", "nombre"])
+    for student in (123, "ana@uni.es", "josé"):       # 00123 saved as the number 123
+        book.active.append([student, "x"])
+    book.save(tmp_path / "roster.xlsx")
+    result = run_cli("grade", SEED_BANK, folder / "out/responses-key.csv", "--roster", tmp_path / "roster.xlsx",
+                     "--out", tmp_path / "g")
+    assert result.returncode == 2 and "not the roster responses-key.csv was made for" in result.stderr
+    assert "number cells in the spreadsheet (e.g. 123)" in result.stderr and not (tmp_path / "g").exists()
+    # generating from such a roster says so at once
+    made = run_cli("generate", SEED_BANK, "--roster", tmp_path / "roster.xlsx", "--format", "json",
+                   "--out", tmp_path / "o")
+    assert made.returncode == 0 and "leading zeros, the spreadsheet dropped them" in made.stderr
+
+
+def test_a_sheet_of_a_roster_graded_with_a_key_of_numbered_versions_is_refused(roster_course, tmp_path):
+    folder = roster_course
+    assert run_cli("generate", SEED_BANK, "--versions", "2", "--format", "json", "--out", tmp_path / "k").returncode == 0
+    result = run_cli("grade", "--key", tmp_path / "k/key.json", folder / "out/responses-key.csv",
+                     "--out", tmp_path / "g")
+    assert result.returncode == 2
+    assert "handed out for a roster of 3 students; key.json was made for --versions 2" in result.stderr
+
+
+def test_reordered_questions_are_refused_and_regraded_on_request(course, tmp_path):
+    folder, _ = course
+    questions = BANK.split("  - id: ")
+    reordered = tmp_path / "bank.yaml"
+    reordered.write_text(questions[0] + "  - id: " + "  - id: ".join([questions[3].rstrip("\n") + "\n", *questions[1:3]]))
+    sheet = folder / "out/responses-key.csv"
+    result = run_cli("grade", reordered, sheet, "--out", tmp_path / "g")
+    assert result.returncode == 2 and "its questions in another order" in result.stderr
+    result = run_cli("grade", reordered, sheet, "--regrade", "--out", tmp_path / "g")
+    assert result.returncode == 0, result.stderr
+    assert "--regrade: the sheet was made from an earlier version of the bank, its questions in another order" \
+        in result.stdout

@@ -70,7 +70,7 @@ def test_a_workbook_gives_cells_as_people_typed_them(tmp_path):
     source = read_submissions(str(tmp_path / "subs.xlsx"), ["size", "number"])
     rows = [(r.line, r.student_id, r.version, r.answers) for r in source.rows()]
     assert rows == [(4, "123", "v1", {"size": "3x3", "number": "4.75"}), (5, "josé", "v2", {"size": "4x4", "number": "2"})]
-    assert source.notes == ["read the first sheet, 'Respuestas', of 2"]
+    assert source.notes == ["subs.xlsx: read the first sheet, 'Respuestas', of 2"]
 
 
 def test_a_roster_from_a_spanish_locale_spreadsheet_with_any_printable_ids(tmp_path):
@@ -136,7 +136,7 @@ def test_a_blank_sheet_opened_filled_in_and_saved_as_xlsx_is_graded(handed_out, 
     sheet = book.active
     header = [cell.value for cell in sheet[1]]
     for row in sheet.iter_rows(min_row=2):
-        version = str(row[1].value)
+        version = str(row[header.index("version")].value)
         version = next(v for v in key if v == version or v.lstrip("0") == version)
         for question in key[version]["questions"]:
             text = question["answer"]["text"]
@@ -147,3 +147,14 @@ def test_a_blank_sheet_opened_filled_in_and_saved_as_xlsx_is_graded(handed_out, 
     assert result.returncode == 0, result.stderr
     with open(tmp_path / "g/grades.csv", newline="", encoding="utf-8") as handle:
         assert {row["percent"] for row in csv.DictReader(handle)} == {"100"}
+
+
+def test_a_spanish_moodle_participants_export_and_e_mails_in_another_case(tmp_path):
+    path = write_table(tmp_path / "participantes.csv", ["Nombre", "Apellido(s)", "Número de ID", "Dirección Email"],
+                       [["Ana", "García", "A01", "ana@uni.es"], ["Beto", "Pérez", "A02", "beto@uni.es"]])
+    assert read_roster(str(path)).ids == ["A01", "A02"]          # the ID number, before the e-mail
+    path = write_table(tmp_path / "correos.csv", ["Dirección de correo", "Nombre"],
+                       [["ana@uni.es", "Ana"], ["ANA@uni.es", "Ana"]])
+    with pytest.raises(QuizgenError, match="compared without case") as error:
+        read_roster(str(path))
+    assert error.value.line == 3

@@ -1,5 +1,5 @@
 """Response sheets for grading: responses.csv (student_id, version, one empty column per question id, ready
-to fill in, and the quiz's fingerprint) and responses-key.csv (the same layout, each cell as a student with
+to fill in, and the quiz's fingerprint; with a roster, its students' names beside their ids) and responses-key.csv (the same layout, each cell as a student with
 everything right would write it; without a roster its rows are named key-v1, key-v2, ...). `quizgen grade`
 reads the first once filled in; grading the second scores 100%.
 
@@ -20,11 +20,14 @@ class Sheet(Format):
     def files(self, quizset, renderer):
         ids = [q.id for q in quizset.versions[0].questions]
         fingerprint = quizset.fingerprint.text()
-        header = ["student_id", "version", *ids, FINGERPRINT_COLUMN]
+        people = quizset.people
+        naming = people.name_columns if people else []
+        header = ["student_id", *naming, "version", *ids, FINGERPRINT_COLUMN]
         blank, key = [header], [header]
         for version in quizset.versions:
             student = version.id if quizset.roster else ""
-            blank.append([student, version.id, *([""] * len(ids)), fingerprint])
-            key.append([student or f"key-{version.id}", version.id, *(q.answer["text"] for q in version.questions),
-                        fingerprint])
+            names = people.names.get(version.id, [""] * len(naming)) if people else []
+            blank.append([student, *names, version.id, *([""] * len(ids)), fingerprint])
+            key.append([student or f"key-{version.id}", *names, version.id,
+                        *(q.answer["text"] for q in version.questions), fingerprint])
         return {"responses.csv": BOM + csv_bytes(blank), "responses-key.csv": BOM + csv_bytes(key)}
