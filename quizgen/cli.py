@@ -19,6 +19,8 @@ from . import __version__
 from .errors import QuizgenError
 
 DEFAULT_FORMATS = "markdown,json"
+ID_COLUMN_HELP = ("the roster's column of student ids (default: the first of student_id, SIS User ID, matrícula, "
+                  "ID number, id, username, email... that every student has)")
 DESCRIPTION = ("Randomized, reproducible convolution exercises whose answers are checked by the output-size "
                "formula and by torch.")
 
@@ -148,6 +150,7 @@ def build_parsers() -> dict[str, CommandParser]:
     gen.add_argument("--versions", type=_positive, metavar="N", help="versions v1..vN (default 1)")
     gen.add_argument("--roster", metavar="FILE",
                      help="one version per student id (a CSV or spreadsheet with a student_id column)")
+    gen.add_argument("--id-column", metavar="COLUMN", help=ID_COLUMN_HELP)
     gen.add_argument("--seed", type=int, help="the seed (default: the bank's seed, else 0)")
     gen.add_argument("--lang", choices=["es", "en"], help="language of the texts (default: the bank's)")
     gen.add_argument("--format", default=DEFAULT_FORMATS, metavar="FORMATS",
@@ -183,6 +186,7 @@ def build_parsers() -> dict[str, CommandParser]:
     grade.add_argument("--versions", type=_positive, metavar="N",
                        help="the versions handed out were v1..vN (default: what the response sheet says)")
     grade.add_argument("--roster", metavar="FILE", help="the versions handed out were one per student id")
+    grade.add_argument("--id-column", metavar="COLUMN", help=ID_COLUMN_HELP)
     grade.add_argument("--columns", metavar="MAP.yaml",
                        help="which column holds what, for a Forms export (see the README)")
     grade.add_argument("--regrade", action="store_true",
@@ -253,8 +257,11 @@ def run_generate(args) -> int:
         raise UsageError("--versions and --roster both say which versions to write; give one of them",
                          field="--versions")
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    if args.id_column and not args.roster:
+        raise UsageError("--id-column names the roster's id column; give it with --roster", field="--id-column")
     written, warnings = generate(args.bank, args.out, formats, versions=args.versions or 1, seed=args.seed,
-                                 language=args.lang, roster=args.roster, templates=args.templates, jobs=args.jobs)
+                                 language=args.lang, roster=args.roster, templates=args.templates, jobs=args.jobs,
+                                 id_column=args.id_column)
     for warning in warnings:
         print(f"quizgen: warning: {warning}", file=sys.stderr)
     handout = any("handout" in path.relative_to(args.out).parts[:1] for path in written)
@@ -286,10 +293,12 @@ def run_grade(args) -> int:
     if args.versions and args.roster:
         raise UsageError("--versions and --roster both say which versions were handed out; give one of them",
                          field="--versions")
+    if args.id_column and not args.roster:
+        raise UsageError("--id-column names the roster's id column; give it with --roster", field="--id-column")
     summary, files = grade(args.files[-1], Renderer(args.templates), args.out, key_path=args.key,
                            bank_path=None if args.key else args.files[0], seed=args.seed, versions=args.versions,
                            roster=args.roster, language=args.lang, columns=args.columns, regrade=args.regrade,
-                           canvas_id=args.canvas_id, jobs=args.jobs)
+                           id_column=args.id_column, canvas_id=args.canvas_id, jobs=args.jobs)
     if args.json:
         print(json.dumps({**summary, "out": args.out, "files": files}, ensure_ascii=False))
     else:
@@ -327,8 +336,8 @@ def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
     for row in read_as[:shown]:
         lines.append(f"  line {row['line']}: {row['how']}")
     if summary.get("read_as_count", 0) > min(shown, len(read_as)):
-        lines.append(f"  ... and {summary['read_as_count'] - min(shown, len(read_as))} more rows whose version "
-                     "was read so (summary.json)")
+        lines.append(f"  ... and {summary['read_as_count'] - min(shown, len(read_as))} more rows read so "
+                     "(summary.json)")
     for row in rejected[:shown]:
         who = f" ({row['student_id']})" if row["student_id"] else ""
         lines.append(f"  rejected line {row['line']}{who}: {row['reason']}: {row['detail']}")

@@ -86,6 +86,12 @@ class Fingerprint:
         return int(count), digest
 
 
+def another_bank(made: Fingerprint, now: Fingerprint) -> bool:
+    """Fewer than half the questions in common: not an edit of one bank but another bank."""
+    common = len(set(made.questions) & set(now.questions))
+    return 2 * common < max(len(made.questions), len(now.questions))
+
+
 def changed_questions(made: Fingerprint, now: Fingerprint, question_ids: list[str]) -> list[str]:
     """The questions of ``now`` (ids in its order) whose content is not among ``made``'s."""
     before = set(made.questions)
@@ -104,15 +110,17 @@ def difference(made: Fingerprint, now: Fingerprint, question_ids: list[str], *, 
         parts.append(f"{made_by} was made with seed {made.seed}; {seed_now}")
     if made.bank != now.bank:
         changed = changed_questions(made, now, question_ids)
-        if question_ids and len(changed) == len(question_ids):
-            parts.append(f"{made_by} was made from another bank (none of its {len(made.questions)} questions is "
+        removed = len(set(made.questions) - set(now.questions)) - len(changed)
+        if another_bank(made, now):
+            common = len(set(made.questions) & set(now.questions))
+            parts.append(f"{made_by} was made from another bank ({common} of its {len(made.questions)} questions "
                          "in this one)")
-        elif changed:
-            parts.append(f"{made_by} was made from an earlier version of the bank; changed or added since: "
-                         + ", ".join(changed[:10]) + (f" ({len(changed)} questions)" if len(changed) > 10 else ""))
-        elif len(made.questions) > len(question_ids):
-            parts.append(f"{made_by} was made from an earlier version of the bank, with "
-                         f"{len(made.questions) - len(question_ids)} more question(s)")
+        elif changed or removed > 0:
+            parts.append(f"{made_by} was made from an earlier version of the bank; "
+                         + "; ".join(filter(None, [
+                             ("changed or added since: " + ", ".join(changed[:10])
+                              + (f" ({len(changed)} questions)" if len(changed) > 10 else "")) if changed else "",
+                             f"{removed} question(s) removed since" if removed > 0 else ""])))
         else:
             parts.append(f"{made_by} was made from an earlier version of the bank, its questions in another "
                          "order (the feedback would number them otherwise than the hand-out)")

@@ -24,11 +24,11 @@ from typing import Iterable, Iterator
 from .bank import load_bank
 from .caches import remember
 from .errors import QuizgenError
-from .fingerprint import Fingerprint, changed_questions, difference
+from .fingerprint import Fingerprint, another_bank, changed_questions, difference
 from .grading import Marking, mark
 from .handed_out import HandedOut
 from .itemstats import item_score
-from .submissions import JsonSubmissions, Submission, SubmissionFile, read_submissions
+from .submissions import JsonSubmissions, Submission, SubmissionFile, TableSubmissions, read_submissions
 from .timestamps import later, shown
 
 CHUNK = 500             # rows graded together: their versions' keys are regenerated in one batch
@@ -386,7 +386,8 @@ class Opened:
 
 def open_key(submissions_path: str, renderer, *, key_path: str | None = None, bank_path: str | None = None,
              seed: int | None = None, versions: int | None = None, roster: str | None = None,
-             language: str | None = None, columns: str | None = None, regrade: bool = False) -> Opened:
+             language: str | None = None, columns: str | None = None, regrade: bool = False,
+             id_column: str | None = None) -> Opened:
     """The key to grade against and the submission file, read against its question ids and checked: the file
     must be of this quiz (its fingerprint, where it carries one) and the versions handed out known (from the
     file's fingerprint, --versions, --roster or the key)."""
@@ -412,7 +413,7 @@ def open_key(submissions_path: str, renderer, *, key_path: str | None = None, ba
         source = read_submissions(submissions_path, ids, column_map)
         seed_now = f"you gave {chosen}" if seed is not None else f"the bank's seed is {chosen}"
         made, regraded, edited = _provenance(source, expected, ids, seed_now, regrade)
-        handed = _handed_out(made, versions, roster, name)
+        handed = _handed_out(made, versions, roster, name, id_column)
         key, notes = None, [f"--regrade: {edited}"] if edited else []
     if not source.has_version and not handed.per_student and handed.single() is None:
         raise QuizgenError(f"no version column, and {len(handed)} versions were handed out ({handed.source}); "
@@ -433,6 +434,10 @@ def _provenance(source: SubmissionFile, expected: Fingerprint | None, question_i
     made for another quiz is refused whole (exit 2): naming what differs."""
     counts = source.fingerprints()
     name = "the file" if isinstance(source, JsonSubmissions) else "the sheet"     # the error is located at it
+    if source.has_fingerprint and not counts and isinstance(source, TableSubmissions):
+        raise QuizgenError("the fingerprint column is empty in every row (cleared?): the sheet cannot be checked "
+                           "against the quiz it was made for; copy the column back from responses.csv, or delete "
+                           "the column to grade it unchecked", file=source.path)
     parsed = [(Fingerprint.parse(text), n) for text, n in counts.most_common()]
     parsed = [(fp, n) for fp, n in parsed if fp is not None]
     if not parsed or expected is None:
@@ -445,11 +450,15 @@ def _provenance(source: SubmissionFile, expected: Fingerprint | None, question_i
         return same, [], ""
     made = parsed[0][0]
     why = difference(made, expected, question_ids, made_by=name, seed_now=seed_now)
-    if regrade and (made.scheme, made.seed) == (expected.scheme, expected.seed):
+    if regrade and (made.scheme, made.seed) == (expected.scheme, expected.seed) and not another_bank(made, expected):
         return made, changed_questions(made, expected, question_ids), why
     if made.seed != expected.seed or made.scheme != expected.scheme:
         hint = f"; grade with --seed {made.seed}" if seed_flag and made.bank == expected.bank else ""
         raise QuizgenError(f"{why}{hint}; nothing was graded", file=source.path)
+    if another_bank(made, expected):
+        raise QuizgenError(f"{why}; nothing was graded (grade it with its own bank or key"
+                           + ("; --regrade is for a bank edited after the hand-out" if regrade else "") + ")",
+                           file=source.path)
     fix = "regrade with --regrade" if seed_flag else "grade with the bank and --regrade"
     raise QuizgenError(f"{why}; nothing was graded (grade with the bank it was made from, or, if you fixed the "
                        f"bank on purpose, {fix})", file=source.path)
@@ -468,7 +477,8 @@ def _same_hand_out(made: Fingerprint | None, key: SavedKey) -> None:
                            "with the key of the hand-out, or with the bank", field="--key")
 
 
-def _handed_out(made: Fingerprint | None, versions: int | None, roster: str | None, name: str) -> HandedOut:
+def _handed_out(made: Fingerprint | None, versions: int | None, roster: str | None, name: str,
+                id_column: str | None = None) -> HandedOut:
     """The versions handed out, from --roster or --versions, checked against what the file says it was made
     for; or from the file's fingerprint alone."""
     made_for = made.version_count if made else None
@@ -479,13 +489,15 @@ def _handed_out(made: Fingerprint | None, versions: int | None, roster: str | No
                                field="--roster")
         from .roster import read_roster  # noqa: PLC0415
 
-        students = read_roster(roster)
+        students = read_roster(roster, id_column)
         if made_roster and made_roster[1] != students.digest():
             # A student's version depends on the id as written: 123 for 00123 would be another version.
             numbers = next((note for note in students.notes if "number cells" in note), "")
             raise QuizgenError(f"not the roster {name} was made for ({made_roster[0]} students then, "
-                               f"{len(students.ids)} here, and other ids); give the roster the quiz was generated "
-                               f"with, or grade with --key key.json" + (f" ({numbers})" if numbers else ""),
+                               f"{len(students.ids)} here; the ids differ: a student added or removed, another "
+                               "id column, or ids a spreadsheet rewrote); give the roster (and --id-column) the "
+                               "quiz was generated with, or grade with the key.json of a generate run with this "
+                               "roster (--key)" + (f" ({numbers})" if numbers else ""),
                                file=roster, field="--roster")
         handed = HandedOut(ids=students.ids, source=Path(roster).name, per_student=True)
         handed.notes = [f"{Path(roster).name}: {note}" for note in students.notes]
@@ -545,6 +557,10 @@ def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canva
     key, source, placer = opened.key, opened.source, opened.placer
     accounting = account(source.rows(), placer)
     accounting.notes[:0] = opened.notes + placer.handed.notes
+    repeated = sorted(getattr(source, "repeated_headers", ()))
+    if repeated:
+        accounting.notes.append(f"line {', '.join(map(str, repeated[:10]))}: the header row again (sheets pasted "
+                                "one below the other?), skipped")
     if not accounting.graded:
         raise NothingGraded(source.path, accounting)
     with Staging(out_dir, owned_dirs=("feedback",), command="grade") as staging:

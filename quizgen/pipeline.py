@@ -155,15 +155,15 @@ def _write_part(state, task) -> dict[str, bytes]:
 
 
 def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1, seed: int | None = None,
-             language: str | None = None, roster: str | None = None,
-             templates: str | None = None, jobs: int = 1) -> tuple[list[Path], list[str]]:
+             language: str | None = None, roster: str | None = None, templates: str | None = None, jobs: int = 1,
+             id_column: str | None = None) -> tuple[list[Path], list[str]]:
     """Write the formats asked for; return the files written and the formats' warnings."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise QuizgenError(f"unknown format {unknown[0]!r}; allowed: {', '.join(sorted(FORMATS))}", field="--format")
     bank = load_bank(bank_path)
     renderer = Renderer(templates)
-    students = read_roster(roster) if roster else None
+    students = read_roster(roster, id_column) if roster else None
     version_ids = students.ids if students else [f"v{n}" for n in range(1, versions + 1)]
     # a folder it may not write to is refused once the bank is known good, before torch and rendering
     quizset = build(bank, version_ids, bank.seed if seed is None else seed, language or bank.language, renderer,

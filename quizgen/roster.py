@@ -14,11 +14,13 @@ from .errors import QuizgenError
 from .tables import find_column, header_key, open_table
 
 # Column names, most specific first (compared by tables.header_key: case, accents and punctuation aside).
-STUDENT_COLUMNS = ("student_id", "student id", "student number", "id_estudiante", "id alumno", "matrícula",
-                   "número de matrícula", "código de estudiante", "estudiante", "alumno", "student", "id",
-                   "id number", "número de id", "identificador", "username", "usuario", "nombre de usuario",
-                   "email", "email address", "e-mail", "correo", "correo electrónico", "dirección email",
-                   "dirección de correo", "dirección de correo electrónico", "mail")
+# (Canvas's "Student" column holds names, and its "ID" Canvas's own numbers: "SIS User ID" is the id its
+# gradebook import matches, and so the one quizgen's Canvas gradebook writes.)
+STUDENT_COLUMNS = ("student_id", "student id", "sis user id", "student number", "id_estudiante", "id alumno",
+                   "matrícula", "número de matrícula", "código de estudiante", "estudiante", "alumno", "id number",
+                   "número de id", "id", "identificador", "sis login id", "username", "usuario",
+                   "nombre de usuario", "email", "email address", "e-mail", "correo", "correo electrónico",
+                   "dirección email", "dirección de correo", "dirección de correo electrónico", "mail")
 VERSION_COLUMNS = ("version", "versión", "variant", "variante")
 # A roster's columns that name the student: carried into the response sheet beside the id, so that whoever
 # types the answers finds the student by name; ignored when grading.
@@ -60,26 +62,37 @@ class Roster:
         return hashlib.sha256("\n".join(sorted(self.ids)).encode()).hexdigest()[:8]
 
 
-def read_roster(path: str) -> Roster:
+def read_roster(path: str, id_column: str | None = None) -> Roster:
     """The student ids of a roster, in its order; one version per student.
 
-    Raises a located QuizgenError for a missing or unreadable file, a header without a student id column,
-    an id that is not printable text, and an id given twice."""
-    table = open_table(path, lambda cells: student_column(cells) is not None, what="roster", allowed=ROSTER_HELP,
-                       header="student id column")
-    column = student_column(table.header)
+    The ids are in ``id_column`` (a header, or its start), else in the first of STUDENT_COLUMNS that every
+    student has (an LMS export's empty "ID number" gives way to its e-mails). A row without an id (Canvas's
+    "Points Possible" row, its test student) is skipped, and said. Raises a located QuizgenError for a
+    missing or unreadable file, a header without a student id column, an id that is not printable text, and
+    an id given twice (e-mail addresses compared without case)."""
+    if id_column is not None:
+        wanted = header_key(id_column)
+        is_header = lambda cells: any(header_key(c) == wanted for c in cells)   # noqa: E731
+        needs = f"column {id_column!r} (--id-column)"
+    else:
+        is_header, needs = (lambda cells: student_column(cells) is not None), "student id column"
+    table = open_table(path, is_header, what="roster", allowed=ROSTER_HELP, header=needs)
+    rows = list(table.rows())
+    column, notes = _id_column(table, rows, id_column)
     name = table.header[column]
     naming = [i for i, h in enumerate(table.header) if is_name_column(h) and i != column]
     names: dict[str, list[str]] = {}
-    ids, seen, numbers = [], {}, []
-    for line, row in table.rows():
+    ids, seen, numbers, skipped = [], {}, [], []
+    for line, row in rows:
         student, problem = clean_id(row[column] if column < len(row) else "")
+        if problem == "empty":
+            shown = next((c.strip() for c in row if c.strip()), "")
+            skipped.append(f"{line} ({shown[:30]})")
+            continue
+        if problem:
+            raise QuizgenError(f"student id {row[column]!r}: {problem}", file=path, line=line, field=name)
         if (line, column) in table.numbers:
             numbers.append(student)
-        if problem:
-            raise QuizgenError(f"student id {row[column] if column < len(row) else ''!r}: {problem}"
-                               + ("; every row with text needs an id" if problem == "empty" else ""),
-                               file=path, line=line, field=name)
         same = student.casefold() if "@" in student else student    # e-mail addresses: case aside
         if same in seen:
             first, first_line = seen[same]
@@ -91,12 +104,37 @@ def read_roster(path: str) -> Roster:
         if naming:
             names[student] = [row[i].strip() if i < len(row) else "" for i in naming]
     if not ids:
-        raise QuizgenError(f"no students in the roster; allowed: {ROSTER_HELP}", file=path, line=table.header_line + 1)
-    notes = list(table.notes)
+        raise QuizgenError(f"no student ids in column {name!r}; allowed: {ROSTER_HELP}", file=path,
+                           line=table.header_line + 1)
+    notes = [*table.notes, *notes]
+    if skipped:
+        notes.append(f"{len(skipped)} row(s) without an id in {name!r} skipped (no version): line "
+                     + ", ".join(skipped[:5]) + (", ..." if len(skipped) > 5 else ""))
     if numbers:
         notes.append(f"{len(numbers)} id(s) are number cells in the spreadsheet (e.g. {numbers[0]}): if they had "
                      "leading zeros, the spreadsheet dropped them (format the column as text)")
     return Roster(path, ids, notes, [table.header[i] for i in naming], names)
+
+
+def _id_column(table, rows: list, requested: str | None) -> tuple[int, list[str]]:
+    """The column of the ids, and a note when the roster had others to choose from."""
+    keys = [header_key(h) for h in table.header]
+    if requested is not None:
+        return keys.index(header_key(requested)), []
+    candidates = []
+    for alias in STUDENT_COLUMNS:
+        index = keys.index(header_key(alias)) if header_key(alias) in keys else None
+        if index is not None and index not in candidates:
+            candidates.append(index)
+    empty = {i: sum(1 for _, row in rows if i >= len(row) or not row[i].strip()) for i in candidates}
+    # the first (most specific) column that gives at least half the rows an id (Canvas's test student and
+    # "Points Possible" row have no SIS id); else the fullest: a Moodle export's ID number column left empty
+    # gives way to the e-mails
+    chosen = next((i for i in candidates if 2 * empty[i] <= len(rows)), min(candidates, key=lambda i: empty[i]))
+    others = [table.header[i] for i in candidates if i != chosen]
+    note = [f"ids from column {table.header[chosen]!r} (also there: {', '.join(others)}; --id-column chooses "
+            "another)"] if others else []
+    return chosen, note
 
 
 def is_name_column(name: str) -> bool:

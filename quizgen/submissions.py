@@ -122,6 +122,7 @@ class TableSubmissions(SubmissionFile):
             self.time_col = find_column(names, TIMESTAMP_COLUMNS)
             self.columns = _question_columns(path, self.header_line, names, question_ids)
         self.fp_col = find_column(names, (FINGERPRINT_COLUMN,))
+        self.repeated_headers: set[int] = set()
         self.time_order = None if self.time_col is None else \
             date_order(_cell(row, self.time_col) for _, row in self.table.rows())
         self.has_fingerprint = self.fp_col is not None
@@ -135,15 +136,24 @@ class TableSubmissions(SubmissionFile):
     def rows(self) -> Iterator[Submission]:
         names, columns, id_col, version_col = self.names, self.columns, self.id_col, self.version_col
         fp_col, time_col, fixed = self.fp_col, self.time_col, self.fixed_version
-        delimiter = self.table.delimiter
+        delimiter, header = self.table.delimiter, [header_key(n) for n in names]
         for line, row in self.table.rows():
+            if row and row[0].strip() == names[0] and [header_key(c) for c in row[:len(names)]] == header:
+                self.repeated_headers.add(line)         # two sheets pasted one below the other
+                continue
             student, id_problem = clean_id(_cell(row, id_col))
             version = fixed or (_cell(row, version_col) if version_col is not None else "")
             answers = {q: row[i] for i, q in columns.items() if i < len(row) and row[i].strip()}
             problem = ""
+            stray = next((i for i, cell in enumerate(row) if i != fp_col and cell.lstrip().startswith("quizgen:")),
+                         None)
             if self.table.kind == "csv" and any(c.strip() for c in row[len(names):]):
                 problem = (f"the row has {len(row)} cells but the header has {len(names)}: an answer with a "
                            f"'{delimiter}' in it must be in double quotes")
+            elif stray is not None:
+                where = repr(names[stray]) if stray < len(names) else f"column {stray + 1}"
+                problem = (f"the quiz fingerprint is in {where}, not in the fingerprint column: cells of this row "
+                           "were shifted (one deleted or inserted), so its answers are under other questions")
             elif id_problem and id_problem != "empty":
                 problem = f"student id: {id_problem}"
             yield Submission(line, student, version, answers, problem,

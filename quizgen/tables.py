@@ -210,7 +210,8 @@ def _open_text(path: str, encoding: str, is_header, allowed: str, needs: str) ->
     declared = None
     with open(path, encoding=encoding, newline="") as handle:
         for number, text in enumerate(handle, 1):
-            stripped = text.strip().strip("\ufeff")
+            # (a UTF-8 BOM read as Latin-1 by a spreadsheet and saved again: "ï»¿")
+            stripped = text.strip().lstrip("\ufeff").removeprefix("ï»¿")
             if number == 1 and stripped.lower().startswith("sep=") and len(stripped) in (5, 6):
                 declared = "\t" if stripped[4:] in ("", "\\t") else stripped[4]   # Excel's separator hint
                 continue
@@ -223,7 +224,8 @@ def _open_text(path: str, encoding: str, is_header, allowed: str, needs: str) ->
     delimiters = (declared,) if declared else DELIMITERS
     for number, text in lines:
         for delimiter in delimiters:
-            cells = _stripped(next(csv.reader([text.strip("\r\n").lstrip("\ufeff")], delimiter=delimiter), []))
+            first = text.strip("\r\n").lstrip("\ufeff").removeprefix("ï»¿")
+            cells = _stripped(next(csv.reader([first], delimiter=delimiter), []))
             if is_header(cells):
                 return Table(path, cells, number, "csv", delimiter,
                              _rows=lambda d=delimiter, n=number: _csv_rows(path, encoding, d, n + 1))

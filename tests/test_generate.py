@@ -96,7 +96,7 @@ def test_roster_gives_each_student_a_version_independent_of_roster_order(tmp_pat
 @pytest.mark.parametrize("content,line,words", [
     ("student_id\nA01\nA01\n", 3, "duplicate student id 'A01' (also line 2)"),
     ("name\nAna\n", 1, "no student id column"),
-    ("student_id,name\n,Ana\n", 2, "every row with text needs an id"),
+    ("student_id,name\n,Ana\n", 2, "no student ids in column 'student_id'"),
 ])
 def test_bad_roster_is_a_one_line_error_with_its_line(tmp_path, content, line, words):
     roster = tmp_path / "roster.csv"

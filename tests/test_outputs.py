@@ -70,6 +70,7 @@ def test_a_students_folder_holds_the_problem_set_and_its_pictures_and_nothing_of
                     encoding="utf-8")
     result = run_cli("generate", bank, "--versions", "2", "--format", "markdown,html,json,sheet", "--out", out)
     assert result.returncode == 0, result.stderr
+    assert "problems.html is a practice page: it holds the answers" in result.stderr      # said, every time
     handout = files_of(out / "handout/v1")
     assert "problems.md" in handout and "problems.html" in handout
     assert {name.split("/")[0] for name in handout} == {"problems.md", "problems.html", "pictures"}

@@ -307,3 +307,46 @@ def test_reordered_questions_are_refused_and_regraded_on_request(course, tmp_pat
     assert result.returncode == 0, result.stderr
     assert "--regrade: the sheet was made from an earlier version of the bank, its questions in another order" \
         in result.stdout
+
+
+def test_a_row_whose_cells_were_shifted_left_is_rejected_not_graded_under_other_questions(course, tmp_path):
+    folder, _ = course
+    rows = read_rows(folder / "out/responses-key.csv")
+    header = list(rows[0])
+    cells = [rows[0][name] for name in header]
+    del cells[header.index("size")]                     # "delete cell, shift left" in a spreadsheet
+    shifted = dict(zip(header, [*cells, ""]))
+    write_rows(tmp_path / "sheet.csv", [shifted, *rows[1:]])
+    result = run_cli("grade", folder / "bank.yaml", tmp_path / "sheet.csv", "--json", "--out", tmp_path / "g")
+    assert result.returncode == 1, result.stderr
+    summary = json.loads(result.stdout)
+    assert [(r["line"], r["reason"]) for r in summary["rejected"]] == [(2, "malformed_row")]
+    assert "cells of this row were shifted" in summary["rejected"][0]["detail"]
+
+
+def test_a_cleared_fingerprint_column_is_refused_not_graded_unchecked(course, tmp_path):
+    folder, _ = course
+    rows = [dict(row, fingerprint="") for row in read_rows(folder / "out/responses-key.csv")]
+    write_rows(tmp_path / "sheet.csv", rows)
+    result = run_cli("grade", folder / "bank.yaml", tmp_path / "sheet.csv", "--seed", "7", "--out", tmp_path / "g")
+    assert result.returncode == 2 and "fingerprint column is empty in every row" in result.stderr
+
+
+def test_another_bank_is_not_regraded_and_a_pasted_header_is_skipped(course, tmp_path):
+    folder, _ = course
+    other = tmp_path / "other.yaml"
+    other.write_text(BANK.replace("max: 30}}\n    kernel: {size: [2, 3, 5]}", "max: 31}}\n    kernel: {size: [2, 3, 5]}")
+                     .replace("kernel: {size: [3, 5]}", "kernel: {size: [3]}"))
+    sheet = folder / "out/responses-key.csv"
+    result = run_cli("grade", other, sheet, "--regrade", "--out", tmp_path / "g")
+    assert result.returncode == 2 and "made from another bank (1 of its 3 questions" in result.stderr
+    assert "--regrade is for a bank edited after the hand-out" in result.stderr
+    rows = read_rows(sheet)
+    with open(tmp_path / "two.csv", "w", newline="", encoding="utf-8") as handle:     # two sheets, one below the other
+        writer = csv.writer(handle)
+        for part in (rows[:2], rows[2:]):
+            writer.writerow(list(rows[0]))
+            writer.writerows([list(row.values()) for row in part])
+    result = run_cli("grade", folder / "bank.yaml", tmp_path / "two.csv", "--out", tmp_path / "g2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "line 4: the header row again" in result.stdout and "3 graded, 0 rejected" in result.stdout

@@ -89,7 +89,7 @@ def test_a_roster_from_a_spanish_locale_spreadsheet_with_any_printable_ids(tmp_p
 
 @pytest.mark.parametrize("content, line, says", [
     ("student_id\nana\nana\n", 3, "duplicate student id 'ana'"),
-    ("student_id,name\n,Ana\n", 2, "every row with text needs an id"),
+    ("student_id,name\n,Ana\n", 2, "no student ids in column 'student_id'"),
     ("student_id\nana\x07\n", 2, "control character"),
     ("nombre\nAna\n", 1, "no student id column"),
 ])
@@ -158,3 +158,26 @@ def test_a_spanish_moodle_participants_export_and_e_mails_in_another_case(tmp_pa
     with pytest.raises(QuizgenError, match="compared without case") as error:
         read_roster(str(path))
     assert error.value.line == 3
+
+
+def test_an_lms_export_gives_the_ids_its_gradebook_matches_and_skips_rows_that_are_not_students(tmp_path):
+    canvas = write_table(tmp_path / "canvas.csv", ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"], [
+        ["    Points Possible", "", "", "", ""],
+        ["Smith, Alice", "1021", "S001", "asmith", "Sec 1"],
+        ["Smith, Alice", "1022", "S002", "asmith2", "Sec 1"],     # two students of one name
+        ["Student, Test", "1099", "", "", "Sec 1"]])
+    roster = read_roster(str(canvas))
+    assert roster.ids == ["S001", "S002"]                          # SIS User ID, what Canvas's import matches
+    assert any("ids from column 'SIS User ID'" in note for note in roster.notes)
+    assert any("2 row(s) without an id" in note and "Points Possible" in note for note in roster.notes)
+    # a Moodle export whose ID numbers were never filled in gives way to the e-mails, or to the column asked for
+    moodle = write_table(tmp_path / "moodle.csv", ["First name", "Last name", "ID number", "Email address"],
+                         [["Ana", "García", "", "ana@uni.es"], ["Beto", "Pérez", "", "beto@uni.es"]])
+    assert read_roster(str(moodle)).ids == ["ana@uni.es", "beto@uni.es"]
+    assert read_roster(str(canvas), "SIS Login ID").ids == ["asmith", "asmith2"]
+
+
+def test_a_byte_order_mark_a_spreadsheet_misread_is_not_part_of_the_header(tmp_path):
+    path = tmp_path / "subs.csv"
+    path.write_text("ï»¿student_id,version,size\nana,v1,3x3\n", encoding="utf-8")
+    assert [r.student_id for r in read_submissions(str(path), ["size"]).rows()] == ["ana"]

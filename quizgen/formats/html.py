@@ -12,6 +12,10 @@ class Html(PerVersionTemplates):
     def context(self, quizset, version, renderer):
         return {"practice": practice_data(version, renderer.words(quizset.language))}
 
+    def warnings(self, quizset):
+        return ["handout/*/problems.html is a practice page: it holds the answers, to check them; leave html out "
+                "of an exam's hand-out"]
+
 
 def practice_data(version, w) -> dict:
     """What the practice page's script needs: each question's answer record and grading policy, and the
