@@ -308,11 +308,6 @@ def run_grade(args) -> int:
     return 1 if incomplete else 0
 
 
-def people(value: float) -> str:
-    """A score as people read it: at most two decimals (4.22), no trailing zeros (4.5, 11)."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
 def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
     """One screen: what was graded, what was not and why, where the reports are."""
     rejected = summary["rejected"]
@@ -325,6 +320,8 @@ def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
     if summary.get("regraded"):
         lines.append(f"  regraded against the edited bank: changed since the sheet was made: "
                      f"{_listed(summary['regraded'], shown)}")
+    from .arithmetic import people_number as people  # noqa: PLC0415
+
     if summary["graded"]:
         mean, top = summary["mean_score"], summary["max_score"]
         lines.append(f"  mean score {people(mean)} / {people(top)} ({people(100 * mean / top) if top else 0}%)")
@@ -344,7 +341,7 @@ def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
     if len(rejected) > shown:
         lines.append(f"  ... and {len(rejected) - shown} more rejected rows (rejected.csv)")
     if summary.get("missing_count"):
-        lines.append(f"  students of the roster with no row (not graded): "
+        lines.append(f"  students of the roster with no graded row: "
                      f"{_listed(summary['missing_students'], shown)}"
                      + (f" ({summary['missing_count']} in all)" if summary["missing_count"] > len(summary["missing_students"]) else ""))
     if summary["ignored_columns"]:

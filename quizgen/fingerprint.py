@@ -22,6 +22,7 @@ from dataclasses import dataclass
 SCHEME = 1                  # raise when sampling changes so that a bank and seed draw other versions
 PRESENTATION = frozenset({"title", "picture", "lms"})    # question fields that change no key and no grade
 _TEXT = re.compile(r"^quizgen:(\d+)((?: [a-z_]+=\S*)+)\s*$")
+_HANDED_OUT = re.compile(r"^(?:|versions=[1-9][0-9]*|roster=[1-9][0-9]*:[0-9a-f]{8})$")
 
 
 def question_digest(question_id: str, question_type: str, fields: dict) -> str:
@@ -62,6 +63,8 @@ class Fingerprint:
             seed = int(fields["seed"])
             questions = tuple(fields["questions"].split(".")) if fields.get("questions") else ()
             handed_out = next((f"{k}={fields[k]}" for k in ("versions", "roster") if k in fields), "")
+            if not _HANDED_OUT.match(handed_out) or not re.fullmatch(r"[0-9a-f]+", fields["bank"]):
+                return None
             return cls(seed, fields["bank"], questions, handed_out, int(match.group(1)))
         except (KeyError, ValueError):
             return None

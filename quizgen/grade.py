@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -26,8 +25,9 @@ from .caches import remember
 from .errors import QuizgenError
 from .fingerprint import Fingerprint, another_bank, changed_questions, difference
 from .grading import Marking, mark
-from .handed_out import HandedOut
+from .handed_out import HandedOut, is_numbered
 from .itemstats import item_score
+from .roster import read_roster, same_student
 from .submissions import JsonSubmissions, Submission, SubmissionFile, TableSubmissions, read_submissions
 from .timestamps import later, shown
 
@@ -74,7 +74,8 @@ class StudentResult:
 @dataclass(frozen=True)
 class Rejection:
     submission: Submission
-    reason: str             # malformed_row, missing_student_id, other_quiz, missing_version, unknown_version, duplicate
+    reason: str             # malformed_row, missing_student_id, other_quiz, unknown_student, wrong_version,
+                            # missing_version, unknown_version, duplicate
     detail: str
     position: int = -1      # which row of the file (0, 1, ...): rows of a JSON file may share a line
 
@@ -167,14 +168,6 @@ class Placer:
                 verdict = f"the row was made for another quiz (seed {made.seed}, bank {made.bank})"
             remember(self._fingerprints, text, verdict, 100)
         return verdict
-
-
-def same_student(student: str) -> str:
-    """How two rows are known to be one student's: e-mail addresses without regard to case."""
-    return student.casefold() if "@" in student else student
-
-
-MISSING_KEPT = 1_000        # students of a roster without a row, named in the summary (the rest counted)
 
 
 def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
@@ -273,14 +266,17 @@ class SavedKey:
         self.fingerprint = Fingerprint.parse(document.get("fingerprint", ""))
         self.name = Path(path).name
 
-    def handed_out(self) -> HandedOut:
-        """Every version of the key; per student when the key was made for a roster (or, for a key from
-        before fingerprints, when its versions are not v1..vN)."""
+    def handed_out(self, made: Fingerprint | None = None) -> HandedOut:
+        """The key's versions (only v1..vN when the sheet, ``made``, says those N were handed out); per
+        student when the key was made for a roster (or, for a key from before fingerprints, when its versions
+        are not v1..vN)."""
         ids = list(self.versions)
+        if made is not None and made.version_count:
+            ids = [v for v in ids if is_numbered(v) and int(v[1:]) <= made.version_count]
         if self.fingerprint is not None:
             per_student = self.fingerprint.roster is not None
         else:
-            per_student = any(not re.fullmatch(r"v[1-9][0-9]*", v) for v in ids)
+            per_student = not all(map(is_numbered, ids))
         return HandedOut(ids=ids, source=self.name, per_student=per_student)
 
     def records(self, version_ids: list[str]) -> dict[str, dict]:
@@ -401,8 +397,8 @@ def open_key(submissions_path: str, renderer, *, key_path: str | None = None, ba
         made, regraded, _ = _provenance(source, key.fingerprint, [s["id"] for s in key.slots],
                                         f"{key.name} was made with seed {getattr(key.fingerprint, 'seed', '?')}",
                                         regrade=False, seed_flag=False)
-        handed = key.handed_out()
         _same_hand_out(made, key)
+        handed = key.handed_out(made)
         notes = [f"{key.name} carries no fingerprint (made before quizgen had them): the sheet's could not be "
                  "checked against it"] if key.fingerprint is None and source.has_fingerprint else []
     else:
@@ -419,7 +415,7 @@ def open_key(submissions_path: str, renderer, *, key_path: str | None = None, ba
         raise QuizgenError(f"no version column, and {len(handed)} versions were handed out ({handed.source}); "
                            "allowed: a version column (version, versión), or --columns mapping one",
                            file=submissions_path)
-    if not source.has_fingerprint:
+    if made is None:
         notes.append(f"{name} carries no quiz fingerprint: it was checked against the versions handed out "
                      f"({handed.source}), not against the quiz it was made for")
     if key is None:
@@ -439,6 +435,11 @@ def _provenance(source: SubmissionFile, expected: Fingerprint | None, question_i
                            "against the quiz it was made for; copy the column back from responses.csv, or delete "
                            "the column to grade it unchecked", file=source.path)
     parsed = [(Fingerprint.parse(text), n) for text, n in counts.most_common()]
+    if counts and all(fp is None for fp, _ in parsed):
+        text = counts.most_common(1)[0][0]
+        raise QuizgenError(f"the fingerprint column holds no quiz fingerprint (e.g. {text[:40]!r}): {name} cannot "
+                           "be checked against the quiz it was made for; copy the column back from responses.csv, "
+                           "or delete it to grade the file unchecked", file=source.path)
     parsed = [(fp, n) for fp, n in parsed if fp is not None]
     if not parsed or expected is None:
         if regrade:
@@ -487,8 +488,6 @@ def _handed_out(made: Fingerprint | None, versions: int | None, roster: str | No
         if made_for:
             raise QuizgenError(f"{name} was made with --versions {made_for}, not for a roster; leave --roster out",
                                field="--roster")
-        from .roster import read_roster  # noqa: PLC0415
-
         students = read_roster(roster, id_column)
         if made_roster and made_roster[1] != students.digest():
             # A student's version depends on the id as written: 123 for 00123 would be another version.
@@ -553,6 +552,7 @@ def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canva
     from .parallel import ordered_map  # noqa: PLC0415
     from .reports import ReportWriter  # noqa: PLC0415
 
+    before = _stamp(submissions_path)
     opened = open_key(submissions_path, renderer, **inputs)
     key, source, placer = opened.key, opened.source, opened.placer
     accounting = account(source.rows(), placer)
@@ -570,10 +570,23 @@ def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canva
         for report in ordered_map(_grade_and_report, (key, reports.context), tasks, jobs):
             reports.take(report)
         summary = reports.finish(accounting, source, opened.regraded)
+        if _stamp(submissions_path) != before:      # the passes would not have read the same rows
+            raise QuizgenError("changed while it was being graded (saved again, or synced?); nothing was written: "
+                               "grade it again", file=submissions_path)
+        if reports.graded != accounting.graded:
+            raise RuntimeError(f"graded {reports.graded} rows where the first pass accepted {accounting.graded}")
         pictures = staging.folder / "feedback" / "pictures"
         files = reports.feedback_files + (len(os.listdir(pictures)) if pictures.is_dir() else 0)
         written = staging.commit()
         return summary, files + len(written) - len(staging.owned_dirs)
+
+
+def _stamp(path: str) -> tuple | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None             # (open_key says why)
+    return status.st_size, status.st_mtime_ns
 
 
 class NothingGraded(QuizgenError):

@@ -23,6 +23,11 @@ SUGGEST_AMONG = 20_000      # ids a "did you mean" looks through
 RESOLVED = 10_000           # versions as written whose resolution is remembered
 
 
+def is_numbered(version: str) -> bool:
+    """v1, v2, ...: a version of --versions, not a student's."""
+    return bool(_VERSION.match(version))
+
+
 def canon(text: str) -> str:
     """How two ways of writing one id compare: case, spaces and leading zeros aside."""
     text = unicodedata.normalize("NFKC", text).casefold()

@@ -1,10 +1,12 @@
 """Writing outputs so that nothing is ever half-written, and --out holds exactly one run's outputs.
 
-Everything is rendered first, written to a temporary folder beside the target, then moved into place with
-atomic renames. A manifest (``.quizgen.json``) lists what the run wrote, with each file's SHA-256: the next
-run into the same folder removes what it does not write again, and refuses (exit 2, naming the file) to
-touch a folder holding files quizgen did not write, or files changed since it wrote them (a response sheet
-filled in where it was written), or the outputs of another command.
+Everything is rendered first and written to a temporary folder beside the target, which then takes the
+target's place (two renames: the old folder aside, the new one in, the old one removed); a failed run
+leaves the output directory as it was. A manifest (``.quizgen.json``) lists what the run wrote: each file
+with its SHA-256, and each folder written whole (feedback/) with its count and a digest of its names. The
+next run into the same folder refuses (exit 2, naming the file) to touch a folder holding files quizgen did
+not write, files changed since it wrote them (a response sheet filled in where it was written), the outputs
+of another command, or a folder inside an earlier run's outputs.
 """
 from __future__ import annotations
 
@@ -25,9 +27,10 @@ MANIFEST = ".quizgen.json"
 SHOWN = 3                   # files named in a refusal
 
 
-def check_target(out_dir: str | Path, command: str, owned_dirs: tuple[str, ...] = ()) -> dict:
+def check_target(out_dir: str | Path, command: str, contents: bool = True) -> dict:
     """What an earlier run left in ``out_dir`` (its manifest, {} if none), once it is known that this run may
-    replace it: raises a QuizgenError naming what it must not touch."""
+    replace it whole; raises a QuizgenError naming what it must not touch. ``contents``: also check that no
+    file changed since it was written (its SHA-256), not only which files are there."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise QuizgenError("exists and is not a directory; --out needs a directory", file=str(out_dir))
@@ -38,26 +41,33 @@ def check_target(out_dir: str | Path, command: str, owned_dirs: tuple[str, ...] 
     if not out_dir.is_dir():
         return {}
     manifest = _read_manifest(out_dir)
-    owned = tuple(manifest.get("folders", [])) + owned_dirs
-    found = list(_files(out_dir, owned))
-    if not found:
-        return manifest
+    folders = manifest.get("folders", {})
+    found = list(_files(out_dir, tuple(folders)))
     listed = manifest.get("files", {})
     foreign = [name for name in found if name not in listed]
-    if not manifest or foreign:
-        shown = ", ".join(foreign[:SHOWN]) + (f" and {len(foreign) - SHOWN} more" if len(foreign) > SHOWN else "")
-        raise QuizgenError(f"holds files quizgen did not write ({shown}); --out gets exactly one run's outputs: "
-                           "choose a new or empty folder, or move them out", file=str(out_dir), field="--out")
-    if manifest.get("command") != command:
+    if foreign or (found and not manifest):
+        raise QuizgenError(f"holds files quizgen did not write ({_shown(foreign)}); --out gets exactly one run's "
+                           "outputs: choose a new or empty folder, or move them out", file=str(out_dir),
+                           field="--out")
+    for folder, written in folders.items():
+        now = listing(out_dir / folder)
+        if now != written:
+            raise QuizgenError(f"{folder}/ holds other files than quizgen wrote there ({written['count']} then, "
+                               f"{now['count']} now); --out gets exactly one run's outputs: move yours out",
+                               file=str(out_dir), field="--out")
+    if manifest and manifest.get("command") != command:
         raise QuizgenError(f"holds the outputs of `quizgen {manifest.get('command')}`; write the outputs of "
                            f"`quizgen {command}` to another folder (--out)", file=str(out_dir), field="--out")
-    changed = [name for name in found if _sha256(out_dir / name) != listed[name]]
+    changed = [name for name in found if contents and _sha256(out_dir / name) != listed[name]]
     if changed:
-        shown = ", ".join(changed[:SHOWN]) + (f" and {len(changed) - SHOWN} more" if len(changed) > SHOWN else "")
-        raise QuizgenError(f"{shown} changed since quizgen wrote it (filled in?); this run would replace it: move "
-                           "it out of the folder (and use it from there), or choose another --out",
+        raise QuizgenError(f"{_shown(changed)} changed since quizgen wrote it (filled in?); this run would replace "
+                           "it: move it out of the folder (and use it from there), or choose another --out",
                            file=str(out_dir), field="--out")
     return manifest
+
+
+def _shown(names: list[str]) -> str:
+    return ", ".join(names[:SHOWN]) + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
 
 
 def _read_manifest(out_dir: Path) -> dict:
@@ -69,21 +79,35 @@ def _read_manifest(out_dir: Path) -> dict:
     except (OSError, ValueError):
         raise QuizgenError(f"{MANIFEST} is not readable (edited?); choose another --out, or empty this one",
                            file=str(out_dir), field="--out") from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict) \
+            or not isinstance(manifest.get("folders", {}), dict):
         raise QuizgenError(f"{MANIFEST} is not quizgen's manifest; choose another --out", file=str(out_dir),
                            field="--out")
     return manifest
 
 
-def _files(out_dir: Path, owned: tuple[str, ...]):
-    """Every file under out_dir (relative, '/'-separated) but the manifest and owned folders' contents."""
+def _files(out_dir: Path, folders: tuple[str, ...]):
+    """Every file under out_dir (relative, '/'-separated) but the manifest and the folders written whole."""
     for folder, dirs, files in os.walk(out_dir):
         relative = Path(folder).relative_to(out_dir).as_posix()
         prefix = "" if relative == "." else relative + "/"
-        dirs[:] = sorted(d for d in dirs if prefix + d not in owned)
+        dirs[:] = sorted(d for d in dirs if prefix + d not in folders)
         for name in sorted(files):
             if prefix + name != MANIFEST:
                 yield prefix + name
+
+
+def listing(folder: Path) -> dict:
+    """How many files a folder written whole holds, and a digest of their names in any order (a million
+    feedback pages are not listed one by one in the manifest)."""
+    count, total = 0, 0
+    for root, _, files in os.walk(folder):
+        relative = Path(root).relative_to(folder).as_posix()
+        for name in files:
+            count += 1
+            path = name if relative == "." else f"{relative}/{name}"
+            total += int.from_bytes(hashlib.blake2b(path.encode(), digest_size=16).digest(), "big")
+    return {"count": count, "names": format(total % (1 << 128), "032x")}
 
 
 def _sha256(path: Path) -> str:
@@ -94,11 +118,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_files(out_dir: str | Path, files: dict[str, bytes], owned_dirs: tuple[str, ...] = (),
-                command: str = "generate") -> list[Path]:
-    """Write {relative path: content} as out_dir's whole content; a failure leaves out_dir as it was. Each of
-    ``owned_dirs`` (e.g. feedback/) is replaced whole."""
-    with Staging(out_dir, owned_dirs, command) as staging:
+def write_files(out_dir: str | Path, files: dict[str, bytes], command: str = "generate",
+                checked: dict | None = None) -> list[Path]:
+    """Write {relative path: content} as out_dir's whole content; a failure leaves out_dir as it was.
+    ``checked``: the manifest check_target already returned for out_dir (its files are not hashed again)."""
+    with Staging(out_dir, command=command, checked=checked) as staging:
         for name, content in files.items():
             staging.write(name, content)
         return staging.commit()
@@ -106,11 +130,13 @@ def write_files(out_dir: str | Path, files: dict[str, bytes], owned_dirs: tuple[
 
 class Staging:
     """A temporary folder beside ``out_dir`` that files are written into (whole, or streamed with
-    ``open``), then moved into place by ``commit``; leaving the block without committing removes it."""
+    ``open``); ``commit`` makes it ``out_dir``; leaving the block without committing removes it.
+    ``owned_dirs`` (feedback/) are written whole: their files are counted, not listed one by one."""
 
-    def __init__(self, out_dir: str | Path, owned_dirs: tuple[str, ...] = (), command: str = "generate"):
+    def __init__(self, out_dir: str | Path, owned_dirs: tuple[str, ...] = (), command: str = "generate",
+                 checked: dict | None = None):
         self.out_dir, self.owned_dirs, self.command = Path(out_dir), owned_dirs, command
-        self.previous = check_target(out_dir, command, owned_dirs)
+        self.previous = check_target(out_dir, command) if checked is None else checked
         parent = self.out_dir.resolve().parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
@@ -129,8 +155,7 @@ class Staging:
 
     def path(self, name: str) -> Path:
         """Where to write ``name`` (its folder created); it is then part of the output. (Files of an owned
-        folder may also be written straight into ``folder``: the folder moves whole, and a million of them
-        are not listed one by one.)"""
+        folder may also be written straight into ``folder``: the folder is counted whole.)"""
         path = self.folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         if not any(name.startswith(folder + "/") for folder in self.owned_dirs):
@@ -150,47 +175,46 @@ class Staging:
         return open(self.path(name), "w", encoding="utf-8", newline="")  # noqa: SIM115 - the caller closes it
 
     def commit(self) -> list[Path]:
-        """Make out_dir hold this run's outputs: each owned folder moved whole, every other file by an atomic
-        rename, then what the earlier run wrote and this one did not removed, and the manifest written last.
-        Return the files moved one by one and the owned folders."""
-        out_dir, staging = self.out_dir, self.folder
+        """Make the staging folder ``out_dir``, with its manifest: the earlier folder is renamed aside, the
+        new one renamed in (or, if that fails, the earlier one back), then the earlier one removed. Return
+        the files written (each owned folder counts as one)."""
+        out_dir, staging = self.out_dir.resolve(), self.folder
         files = {name: digest or _sha256(staging / name) for name, digest in self.names.items()}
-        manifest = {"generator": f"quizgen {__version__}", "command": self.command,
-                    "folders": list(self.owned_dirs), "files": files}
+        manifest = {"generator": f"quizgen {__version__}", "command": self.command, "files": files,
+                    "folders": {folder: listing(staging / folder) for folder in self.owned_dirs}}
         try:
-            check_target(out_dir, self.command, self.owned_dirs)      # nothing new crept in while we worked
-            out_dir.mkdir(parents=True, exist_ok=True)
-            for folder in self.owned_dirs:
-                if (out_dir / folder).is_dir():
-                    os.replace(out_dir / folder, staging / ".old")
-                os.replace(staging / folder, out_dir / folder)
-                shutil.rmtree(staging / ".old", ignore_errors=True)
-            written = [out_dir / folder for folder in self.owned_dirs]
-            for name in files:
-                target = out_dir / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging / name, target)
-                written.append(target)
-            stale = [name for name in self.previous.get("files", {}) if name not in files]
-            for folder in self.previous.get("folders", []):
-                if folder not in self.owned_dirs:
-                    stale.append(folder)
-            for name in stale:
-                target = out_dir / name
-                shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
-            _remove_empty_folders(out_dir)
-            (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-            os.replace(staging / MANIFEST, out_dir / MANIFEST)
-            return written
+            (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
+                                            encoding="utf-8")
+            check_target(out_dir, self.command, contents=False)      # nothing new crept in while we worked
+            _swap(staging, out_dir)
         except OSError as error:
-            raise QuizgenError(f"cannot write output ({error.strerror})", file=str(out_dir)) from None
+            raise QuizgenError(f"cannot write output ({error.strerror}); the folder is as it was",
+                               file=str(self.out_dir)) from None
+        return [out_dir / folder for folder in self.owned_dirs] + [out_dir / name for name in files]
 
 
-def _remove_empty_folders(out_dir: Path) -> None:
-    """Folders an earlier run filled and this one left empty (v3/ when fewer versions are written)."""
-    for folder, _, _ in os.walk(out_dir, topdown=False):
-        if Path(folder) != out_dir and not os.listdir(folder):
-            os.rmdir(folder)
+def _swap(staging: Path, out_dir: Path) -> None:
+    """``staging`` becomes ``out_dir`` (which holds nothing but an earlier run's outputs: check_target)."""
+    if not out_dir.exists():
+        os.chmod(staging, 0o777 & ~_umask())        # mkdtemp's folder is private; an output folder is not
+        os.rename(staging, out_dir)
+        return
+    os.chmod(staging, os.stat(out_dir).st_mode & 0o7777)
+    aside = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+    os.rmdir(aside)
+    os.rename(out_dir, aside)
+    try:
+        os.rename(staging, out_dir)
+    except OSError:
+        os.rename(aside, out_dir)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def csv_bytes(rows) -> bytes:

@@ -166,14 +166,16 @@ def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1
     students = read_roster(roster, id_column) if roster else None
     version_ids = students.ids if students else [f"v{n}" for n in range(1, versions + 1)]
     # a folder it may not write to is refused once the bank is known good, before torch and rendering
+    checked = {}
     quizset = build(bank, version_ids, bank.seed if seed is None else seed, language or bank.language, renderer,
-                    roster=bool(roster), drafted_hook=lambda: check_target(out_dir, "generate"), people=students)
+                    roster=bool(roster), drafted_hook=lambda: checked.update(target=check_target(out_dir, "generate")),
+                    people=students)
     if roster and "sheet" not in formats:
         formats = [*formats, "sheet"]   # handed out per student: the sheet to type their answers into
     files = write_formats(quizset, renderer, formats, jobs)
     warnings = [f"{name}: {warning}" for name in formats for warning in FORMATS[name].warnings(quizset)]
     warnings += [f"{roster}: {note}" for note in (students.notes if students else [])]
-    return write_files(out_dir, files), warnings
+    return write_files(out_dir, files, checked=checked["target"]), warnings
 
 
 def check(bank_path: str, versions: int = 20, seed: int | None = None) -> tuple[Bank, int]:

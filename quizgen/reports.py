@@ -29,6 +29,7 @@ from .output import Staging, csv_bytes, json_bytes
 
 CANVAS_ID_COLUMNS = {"sis_user_id": "SIS User ID", "sis_login_id": "SIS Login ID", "id": "ID"}
 SECTION_CACHE = 4_000     # feedback sections kept for reuse (an HTML one carries its animation: ~20 kB)
+MISSING_KEPT = 1_000      # a roster's students without a graded row, named in the summary (the rest counted)
 STREAMED = ("grades.csv", "answers.csv", "gradebook-moodle.csv", "gradebook-canvas.csv")
 
 
@@ -176,7 +177,7 @@ class ReportWriter:
             "read_as": [{"line": line, "how": how} for line, how in accounting.read_as],
             "read_as_count": accounting.read_as_count,
             "regraded": list(regraded),
-            "missing_students": accounting.missing[:1_000],
+            "missing_students": accounting.missing[:MISSING_KEPT],
             "missing_count": len(accounting.missing),
         }
         self.staging.write("summary.json", json_bytes(summary))

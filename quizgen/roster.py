@@ -45,6 +45,11 @@ def clean_id(text: str) -> tuple[str, str]:
     return text, ""
 
 
+def same_student(student: str) -> str:
+    """How two ids are known to be one student's: e-mail addresses without regard to case."""
+    return student.casefold() if "@" in student else student
+
+
 def student_column(header: list[str]) -> int | None:
     return find_column(header, STUDENT_COLUMNS)
 
@@ -91,9 +96,9 @@ def read_roster(path: str, id_column: str | None = None) -> Roster:
             continue
         if problem:
             raise QuizgenError(f"student id {row[column]!r}: {problem}", file=path, line=line, field=name)
-        if (line, column) in table.numbers:
+        if table.is_number(line, column):
             numbers.append(student)
-        same = student.casefold() if "@" in student else student    # e-mail addresses: case aside
+        same = same_student(student)
         if same in seen:
             first, first_line = seen[same]
             written = "" if first == student else f" as {first!r}; e-mail addresses are compared without case"

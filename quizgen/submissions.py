@@ -19,9 +19,10 @@ from typing import Iterator
 from .errors import QuizgenError
 from .roster import STUDENT_COLUMNS, VERSION_COLUMNS, clean_id, is_name_column, student_column
 from .tables import find_column, header_key, open_table
-from .timestamps import TIMESTAMP_COLUMNS, date_order, parse_time
+from .timestamps import TIMESTAMP_COLUMNS, DateOrder, parse_time
 
 FINGERPRINT_COLUMN = "fingerprint"
+SURVEYED = 100          # distinct fingerprint cells counted (a sheet carries one; garbage need not be kept)
 HEADER_HELP = ("a header row student_id,version,<question id>... then one row per student (a Forms export: map "
                "its columns with --columns)")
 # Microsoft Forms numbers the responses in a column "ID"; the student is in "Email".
@@ -56,9 +57,7 @@ class SubmissionFile:
         raise NotImplementedError
 
     def fingerprints(self) -> Counter:
-        """How many rows carry each fingerprint (a pass over the file when it has them)."""
-        if not self.has_fingerprint:
-            return Counter()
+        """How many rows carry each fingerprint, as written."""
         return Counter(row.fingerprint for row in self.rows() if row.fingerprint)
 
 
@@ -123,8 +122,8 @@ class TableSubmissions(SubmissionFile):
             self.columns = _question_columns(path, self.header_line, names, question_ids)
         self.fp_col = find_column(names, (FINGERPRINT_COLUMN,))
         self.repeated_headers: set[int] = set()
-        self.time_order = None if self.time_col is None else \
-            date_order(_cell(row, self.time_col) for _, row in self.table.rows())
+        self.width = max((i for i, n in enumerate(names) if n), default=-1) + 1     # a workbook pads the header
+        self._fingerprints, self.time_order = self._survey()
         self.has_fingerprint = self.fp_col is not None
         self.has_version = self.version_col is not None or bool(self.fixed_version)
         used = {self.id_col, self.version_col, self.fp_col, self.time_col, *self.columns}
@@ -132,6 +131,22 @@ class TableSubmissions(SubmissionFile):
         self.ignored_columns = [n for i, n in enumerate(names) if i not in used and n and not is_name_column(n)]
         self.missing_questions = [q for q in question_ids if q not in self.columns.values()
                                   and not (columns and q in columns.questions)]
+
+    def _survey(self) -> tuple[Counter, str | None]:
+        """One pass over the file's fingerprint and time columns (when it has them): the fingerprints its rows
+        carry (a few distinct ones are kept), and whether its dates are day/month or month/day."""
+        fingerprints, dates = Counter(), DateOrder()
+        if self.fp_col is None and self.time_col is None:
+            return fingerprints, None
+        for _, row in self.table.rows():
+            cell = _cell(row, self.fp_col)
+            if cell and (cell in fingerprints or len(fingerprints) < SURVEYED):
+                fingerprints[cell] += 1
+            dates.see(_cell(row, self.time_col))
+        return fingerprints, dates.order
+
+    def fingerprints(self) -> Counter:
+        return self._fingerprints
 
     def rows(self) -> Iterator[Submission]:
         names, columns, id_col, version_col = self.names, self.columns, self.id_col, self.version_col
@@ -147,9 +162,11 @@ class TableSubmissions(SubmissionFile):
             problem = ""
             stray = next((i for i, cell in enumerate(row) if i != fp_col and cell.lstrip().startswith("quizgen:")),
                          None)
-            if self.table.kind == "csv" and any(c.strip() for c in row[len(names):]):
+            if any(c.strip() for c in row[self.width:]):
                 problem = (f"the row has {len(row)} cells but the header has {len(names)}: an answer with a "
-                           f"'{delimiter}' in it must be in double quotes")
+                           f"'{delimiter}' in it must be in double quotes") if self.table.kind == "csv" else \
+                    (f"the row has text beyond the header's last column ({names[self.width - 1]!r}): a cell typed "
+                     "one column too far right?")
             elif stray is not None:
                 where = repr(names[stray]) if stray < len(names) else f"column {stray + 1}"
                 problem = (f"the quiz fingerprint is in {where}, not in the fingerprint column: cells of this row "

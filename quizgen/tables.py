@@ -60,7 +60,7 @@ class Table:
     kind: str                       # "csv" or "workbook"
     delimiter: str = ","
     notes: list[str] = field(default_factory=list)
-    numbers: set = field(default_factory=set)   # (line, column) of a workbook's number cells (123 may be 00123)
+    raw: list = field(default_factory=list, repr=False)   # a workbook's cells as typed (numbers as numbers)
     _rows: Callable[[], Iterator[tuple[int, list[str]]]] | None = None
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
@@ -68,6 +68,13 @@ class Table:
 
     def column(self, aliases: tuple[str, ...]) -> int | None:
         return find_column(self.header, aliases)
+
+    def is_number(self, line: int, column: int) -> bool:
+        """Whether a workbook's cell holds a number (an id 123 may have been 00123 before the spreadsheet)."""
+        if not 0 < line <= len(self.raw) or column >= len(self.raw[line - 1]):
+            return False
+        value = self.raw[line - 1][column]
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def open_table(path: str, is_header: Callable[[list[str]], bool], *, what: str, allowed: str,
@@ -130,8 +137,6 @@ def _open_workbook(path: str, is_header, allowed: str, needs: str) -> Table:
             sheet = workbook.get_sheet_by_index(0)
             cells = list(sheet.iter_rows())
             rows = [[cell_text(value) for value in row] for row in cells]
-            numbers = {(line, column) for line, row in enumerate(cells, 1) for column, value in enumerate(row)
-                       if isinstance(value, (int, float)) and not isinstance(value, bool)}
             name, sheets = sheet.name, len(workbook.sheet_names)
     except QuizgenError:
         raise
@@ -147,7 +152,7 @@ def _open_workbook(path: str, is_header, allowed: str, needs: str) -> Table:
     line, header = found
     body = [(n, row) for n, row in numbered if n > line]
     notes = [] if sheets <= 1 else [f"read the first sheet, {name!r}, of {sheets}"]
-    return Table(path, _stripped(header), line, "workbook", notes=notes, numbers=numbers, _rows=lambda: iter(body))
+    return Table(path, _stripped(header), line, "workbook", notes=notes, raw=cells, _rows=lambda: iter(body))
 
 
 def cell_text(value) -> str:
@@ -211,11 +216,11 @@ def _open_text(path: str, encoding: str, is_header, allowed: str, needs: str) ->
     with open(path, encoding=encoding, newline="") as handle:
         for number, text in enumerate(handle, 1):
             # (a UTF-8 BOM read as Latin-1 by a spreadsheet and saved again: "ï»¿")
-            stripped = text.strip().lstrip("\ufeff").removeprefix("ï»¿")
-            if number == 1 and stripped.lower().startswith("sep=") and len(stripped) in (5, 6):
-                declared = "\t" if stripped[4:] in ("", "\\t") else stripped[4]   # Excel's separator hint
+            bare = text.strip("\r\n").lstrip("\ufeff").removeprefix("ï»¿")
+            if number == 1 and bare.lower().startswith("sep=") and len(bare.rstrip(" ")) in (5, 6):
+                declared = "\t" if bare[4:].rstrip(" ") in ("\t", "\\t") else bare[4]   # Excel's separator hint
                 continue
-            if stripped.strip(",;\t\"' "):
+            if bare.strip(",;\t\"' "):
                 lines.append((number, text))
             if len(lines) >= HEADER_SEARCH:
                 break

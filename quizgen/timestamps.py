@@ -22,7 +22,7 @@ _NUMERIC = re.compile(
 
 def parse_time(text: str, order: str | None = None) -> tuple | None:
     """(earliest, latest, as written): the readings of ``text`` as UTC datetimes (the same when unambiguous),
-    or None when it is empty or not a date. ``order`` ("dmy" or "mdy", from ``date_order``) settles
+    or None when it is empty or not a date. ``order`` ("dmy" or "mdy", from ``DateOrder``) settles
     5/3/2024."""
     written, text = str(text).strip(), _normal(text)
     match = _NUMERIC.match(text)
@@ -50,17 +50,26 @@ def parse_time(text: str, order: str | None = None) -> tuple | None:
     return min(readings), max(readings), written
 
 
-def date_order(texts) -> str | None:
-    """"dmy" or "mdy" when some date of a column can be read only one way (13/3/2024, 3/25/2024), so that
-    the column's other dates are read the same way; None when none tells (or they disagree)."""
-    day_first = month_first = False
-    for text in texts:
-        match = _NUMERIC.match(_normal(text))
+class DateOrder:
+    """Whether a column writes day/month or month/day, from the dates that can be read only one way
+    (13/3/2024, 3/25/2024): ``see`` each, then ``order`` is "dmy", "mdy", or None when none tells (or they
+    disagree), so that the column's other dates are read the same way."""
+
+    def __init__(self):
+        self.day_first = self.month_first = False
+
+    def see(self, text: str) -> None:
+        match = _NUMERIC.match(_normal(text)) if text else None
         if match and len(match.group(1)) < 4:
             first, second = int(match.group(1)), int(match.group(2))
-            day_first |= first > 12 >= second
-            month_first |= second > 12 >= first
-    return "dmy" if day_first and not month_first else "mdy" if month_first and not day_first else None
+            self.day_first |= first > 12 >= second
+            self.month_first |= second > 12 >= first
+
+    @property
+    def order(self) -> str | None:
+        if self.day_first != self.month_first:
+            return "dmy" if self.day_first else "mdy"
+        return None
 
 
 def later(a: tuple | None, b: tuple | None) -> bool | None:

@@ -89,3 +89,42 @@ def test_an_output_folder_inside_another_runs_outputs_is_refused(tmp_path):
     assert run_cli("generate", SEED_BANK, "--versions", "2", "--format", "json,sheet", "--out", out).returncode == 0
     result = run_cli("grade", SEED_BANK, out / "responses-key.csv", "--out", out / "notas")
     assert result.returncode == 2 and "inside" in result.stderr and not (out / "notas").exists()
+
+
+def test_files_put_into_the_feedback_folder_are_never_deleted(tmp_path):
+    assert run_cli("generate", SEED_BANK, "--versions", "2", "--format", "sheet", "--out", tmp_path / "k").returncode == 0
+    sheet = tmp_path / "k/responses-key.csv"
+    mine = tmp_path / "mine"
+    (mine / "feedback").mkdir(parents=True)
+    (mine / "feedback/notes.txt").write_text("mine")
+    result = run_cli("grade", SEED_BANK, sheet, "--out", mine)
+    assert result.returncode == 2 and (mine / "feedback/notes.txt").read_text() == "mine"
+    assert run_cli("grade", SEED_BANK, sheet, "--out", tmp_path / "g").returncode == 0
+    (tmp_path / "g/feedback/scans").mkdir()
+    (tmp_path / "g/feedback/scans/page1.png").write_bytes(b"scan")
+    result = run_cli("grade", SEED_BANK, sheet, "--out", tmp_path / "g")
+    assert result.returncode == 2 and "feedback/ holds other files than quizgen wrote there" in result.stderr
+    assert (tmp_path / "g/feedback/scans/page1.png").read_bytes() == b"scan"
+
+
+def test_a_failure_while_the_new_folder_takes_the_old_ones_place_leaves_the_old_one(tmp_path, monkeypatch):
+    from quizgen import output
+    from quizgen.errors import QuizgenError
+
+    out = tmp_path / "out"
+    output.write_files(out, {"a.txt": b"first", "sub/b.txt": b"first"})
+    before = files_of(out)
+    real = output.os.rename
+
+    def rename(source, target):
+        if str(source).startswith(str(tmp_path / ".out.")) and not str(source).startswith(str(tmp_path / ".out.old.")):
+            raise OSError(28, "No space left on device")       # the new folder cannot be moved in
+        return real(source, target)
+    monkeypatch.setattr(output.os, "rename", rename)
+    try:
+        output.write_files(out, {"a.txt": b"second"})
+    except QuizgenError as error:
+        assert "the folder is as it was" in str(error)
+    else:
+        raise AssertionError("the failure was not reported")
+    assert files_of(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["out"]

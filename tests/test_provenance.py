@@ -350,3 +350,70 @@ def test_another_bank_is_not_regraded_and_a_pasted_header_is_skipped(course, tmp
     result = run_cli("grade", folder / "bank.yaml", tmp_path / "two.csv", "--out", tmp_path / "g2")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "line 4: the header row again" in result.stdout and "3 graded, 0 rejected" in result.stdout
+
+
+def test_fingerprint_cells_that_are_no_fingerprint_are_refused_and_a_garbled_one_rejects_its_row(course, tmp_path):
+    folder, _ = course
+    rows = read_rows(folder / "out/responses-key.csv")
+    write_rows(tmp_path / "hello.csv", [dict(row, fingerprint="hello") for row in rows])
+    result = run_cli("grade", folder / "bank.yaml", tmp_path / "hello.csv", "--versions", "3", "--out", tmp_path / "g")
+    assert result.returncode == 2 and "holds no quiz fingerprint (e.g. 'hello')" in result.stderr
+    garbled = dict(rows[0], student_id="ana", fingerprint=rows[0]["fingerprint"].replace("versions=3", "versions=x"))
+    write_rows(tmp_path / "one.csv", [garbled, *rows[1:]])
+    result = run_cli("grade", folder / "bank.yaml", tmp_path / "one.csv", "--json", "--out", tmp_path / "g")
+    assert result.returncode == 1, result.stderr
+    assert [(r["student_id"], r["reason"]) for r in json.loads(result.stdout)["rejected"]] == [("ana", "other_quiz")]
+
+
+def test_a_saved_key_with_more_versions_grades_only_those_the_sheet_handed_out(course, tmp_path):
+    folder, key = course
+    assert run_cli("generate", folder / "bank.yaml", "--versions", "5", "--format", "json",
+                   "--out", tmp_path / "k5").returncode == 0
+    rows = read_rows(folder / "out/responses-key.csv")
+    write_rows(tmp_path / "sheet.csv", [*rows, dict(rows[0], student_id="late", version="v4")])
+    result = run_cli("grade", "--key", tmp_path / "k5/key.json", tmp_path / "sheet.csv", "--json",
+                     "--out", tmp_path / "g")
+    assert result.returncode == 1, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["graded"] == 3 and [(r["student_id"], r["reason"]) for r in summary["rejected"]] == [
+        ("late", "unknown_version")]
+
+
+def test_a_workbook_row_typed_one_column_too_far_right_is_rejected(course, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    folder, _ = course
+    rows = read_rows(folder / "out/responses-key.csv")
+    header = [name for name in rows[0] if name != "fingerprint"]
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    for n, row in enumerate(rows):
+        cells = [row[name] for name in header]
+        book.active.append(cells if n else [cells[0], cells[1], "", *cells[2:]])     # shifted right from 'size'
+    book.save(tmp_path / "sheet.xlsx")
+    result = run_cli("grade", folder / "bank.yaml", tmp_path / "sheet.xlsx", "--versions", "3", "--json",
+                     "--out", tmp_path / "g")
+    assert result.returncode == 1, result.stderr
+    rejected = json.loads(result.stdout)["rejected"]
+    assert [(r["line"], r["reason"]) for r in rejected] == [(2, "malformed_row")]
+    assert "beyond the header's last column" in rejected[0]["detail"]
+
+
+def test_a_file_changed_while_it_is_graded_writes_nothing(course, tmp_path, monkeypatch):
+    from quizgen import grade
+    from quizgen.errors import QuizgenError
+    from quizgen.render import Renderer
+
+    folder, _ = course
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_bytes((folder / "out/responses-key.csv").read_bytes())
+    real = grade.account
+
+    def account_then_autosave(rows, placer):         # a sync client saves the file between the two passes
+        result = real(rows, placer)
+        with open(sheet, "a", encoding="utf-8") as handle:
+            handle.write("zoe,v1,3x3,,,\n")
+        return result
+    monkeypatch.setattr(grade, "account", account_then_autosave)
+    with pytest.raises(QuizgenError, match="changed while it was being graded"):
+        grade.grade(str(sheet), Renderer(), str(tmp_path / "g"), bank_path=str(folder / "bank.yaml"))
+    assert not (tmp_path / "g").exists()
