@@ -36,7 +36,7 @@ demo: $(STAMP)
 	@echo "Wrote out/demo: open out/demo/handout/v1/problems.md and out/demo/keys/v1/key.md"
 
 test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(SOFFICE)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 clean:
 	rm -rf $(VENV) out node_modules
