@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from . import __version__
 from .errors import QuizgenError
@@ -264,7 +265,7 @@ def run_generate(args) -> int:
                                  id_column=args.id_column)
     for warning in warnings:
         print(f"quizgen: warning: {warning}", file=sys.stderr)
-    handout = any("handout" in path.relative_to(args.out).parts[:1] for path in written)
+    handout = (Path(args.out) / "handout") in {path.parent.parent for path in written}
     print(f"wrote {len(written)} files to {args.out}" + (f" (hand out {args.out}/handout/; the rest is the "
                                                         "instructor's)" if handout else ""))
     return 0

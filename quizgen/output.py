@@ -190,7 +190,7 @@ class Staging:
         except OSError as error:
             raise QuizgenError(f"cannot write output ({error.strerror}); the folder is as it was",
                                file=str(self.out_dir)) from None
-        return [out_dir / folder for folder in self.owned_dirs] + [out_dir / name for name in files]
+        return [self.out_dir / folder for folder in self.owned_dirs] + [self.out_dir / name for name in files]
 
 
 def _swap(staging: Path, out_dir: Path) -> None:

@@ -128,3 +128,14 @@ def test_a_failure_while_the_new_folder_takes_the_old_ones_place_leaves_the_old_
     else:
         raise AssertionError("the failure was not reported")
     assert files_of(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_relative_out_folder_as_in_the_quick_start(tmp_path):
+    for _ in range(2):                     # and again into the same folder
+        result = run_cli("generate", SEED_BANK, "--versions", "2", "--out", "quiz", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "wrote 25 files to quiz (hand out quiz/handout/" in result.stdout
+    assert run_cli("generate", SEED_BANK, "--versions", "2", "--format", "sheet", "--out", "k",
+                   cwd=tmp_path).returncode == 0
+    result = run_cli("grade", SEED_BANK, "k/responses-key.csv", "--out", "notas", cwd=tmp_path)
+    assert result.returncode == 0 and "reports in notas/" in result.stdout
