@@ -30,11 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from quizgen import grade, pipeline, solve  # noqa: E402
-from quizgen.bank import load_bank  # noqa: E402
 from quizgen.cli import tune_gc  # noqa: E402
-from quizgen.formats import FORMATS  # noqa: E402
-from quizgen.render import Renderer  # noqa: E402
+from quizgen.export import FORMATS  # noqa: E402
+from quizgen.generate import crosscheck
+from quizgen.generate import pipeline  # noqa: E402
+from quizgen.generate.bank import load_bank  # noqa: E402
+from quizgen.grade import driver as grade  # noqa: E402
+from quizgen.render.renderer import Renderer  # noqa: E402
 
 BANK = ROOT / "banks" / "convolution-practice.en.yaml"
 
@@ -52,7 +54,7 @@ def generation(versions: int, folder: Path) -> list[tuple]:
     pipeline.build(bank, ["warm-up"], bank.seed, bank.language, Renderer())    # torch imported, templates compiled
     drafter = pipeline.Drafter(bank, bank.seed)
     drafted = [(v, drafter.version(v)) for v in version_ids]                  # sampled and solved beforehand
-    solve.cross_check(drafter.take_fresh(), bank.file)
+    crosscheck.cross_check(drafter.take_fresh(), bank.file)
     rows = []
     for name, jobs in (("json", 1), ("moodle", 1), ("json", 2)):
         seconds, _ = timed(pipeline.generate, str(BANK), str(folder / f"{name}{jobs}"), [name], versions=versions,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import arithmetic as ar
-from . import layers as L
-from .errors import QuizgenError
+from .arithmetic import conv as ar
+from .arithmetic import layers as L
+from .core.errors import QuizgenError
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 from . import __version__
-from .errors import QuizgenError
+from .core.errors import QuizgenError
 
 DEFAULT_FORMATS = "markdown,json"
 ID_COLUMN_HELP = ("the roster's column of student ids (default: the first of student_id, SIS User ID, matrícula, "
@@ -252,7 +252,7 @@ def _positive(text: str) -> int:
 
 
 def run_generate(args) -> int:
-    from .pipeline import generate  # noqa: PLC0415
+    from .generate.pipeline import generate  # noqa: PLC0415
 
     if args.versions and args.roster:
         raise UsageError("--versions and --roster both say which versions to write; give one of them",
@@ -272,7 +272,7 @@ def run_generate(args) -> int:
 
 
 def run_check(args) -> int:
-    from .pipeline import check  # noqa: PLC0415
+    from .generate.pipeline import check  # noqa: PLC0415
 
     bank, checks = check(args.bank, versions=args.versions, seed=args.seed)
     print(f"{bank.file}: ok: {len(bank.questions)} questions x {args.versions} versions, "
@@ -281,8 +281,8 @@ def run_check(args) -> int:
 
 
 def run_grade(args) -> int:
-    from .grade import grade  # noqa: PLC0415
-    from .render import Renderer  # noqa: PLC0415
+    from .grade.driver import grade  # noqa: PLC0415
+    from .render.renderer import Renderer  # noqa: PLC0415
 
     expected = 1 if args.key else 2
     if len(args.files) != expected:
@@ -321,7 +321,7 @@ def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
     if summary.get("regraded"):
         lines.append(f"  regraded against the edited bank: changed since the sheet was made: "
                      f"{_listed(summary['regraded'], shown)}")
-    from .arithmetic import people_number as people  # noqa: PLC0415
+    from .arithmetic.conv import people_number as people  # noqa: PLC0415
 
     if summary["graded"]:
         mean, top = summary["mean_score"], summary["max_score"]
@@ -362,7 +362,7 @@ def run_solve(args) -> int:
     from . import calculator  # noqa: PLC0415
 
     result = calculator.solve(args)
-    from .render import Renderer  # noqa: PLC0415
+    from .render.renderer import Renderer  # noqa: PLC0415
 
     words = Renderer().words(args.lang)
     steps = [{**s.to_dict(), "text": Renderer.step_text(s, words)} for s in result.steps]
@@ -376,7 +376,7 @@ def run_solve(args) -> int:
 
 
 def run_schema(args) -> int:
-    from .schema import BANK_SCHEMA, OUTPUT_SCHEMA  # noqa: PLC0415
+    from .generate.schema import BANK_SCHEMA, OUTPUT_SCHEMA  # noqa: PLC0415
 
     print(json.dumps(BANK_SCHEMA if args.which == "bank" else OUTPUT_SCHEMA, indent=2, ensure_ascii=False))
     return 0

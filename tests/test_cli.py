@@ -1,7 +1,6 @@
 """The command line as people type it: options anywhere, in every command; a misspelled flag names the one
 meant; a flag of another command says whose it is; every command's mistakes print that command's usage."""
 import pytest
-
 from conftest import SEED_BANK, run_cli
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from ..bank import Bank, QuestionSpec
-from ..variants import Spaces, spaces_of
+from ..generate.bank import Bank, QuestionSpec
+from ..generate.sampling import Spaces, spaces_of
 
 TYPES: dict[str, "QuestionType"] = {}
 

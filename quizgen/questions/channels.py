@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .. import layers as L
-from ..errors import InvalidConfiguration
-from ..record import Check
-from ..reference import ChannelConv, Conv
-from ..variants import Config
+from ..arithmetic import layers as L
+from ..core.errors import InvalidConfiguration
+from ..core.record import Check
+from ..generate.reference import ChannelConv, Conv
+from ..generate.sampling import Config
 from . import QuestionType, register
 from .common import draft, scalar_space, torch_call
 from .transposed_size import _unless, known_literal

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import math
 
-from .. import arithmetic as ar
-from ..record import Check, Draft
-from ..reference import Conv
+from ..arithmetic import conv as ar
+from ..core.record import Check, Draft
+from ..generate.reference import Conv
 
 
 def draft(qtype, question, config, version: str, number: int, exact: bool = True, **fields) -> Draft:
@@ -128,7 +128,7 @@ def torch_call(name: str, *positional, **arguments) -> str:
 def scalar_space(question, bank, name: str, default, inside: dict | None = None, path=None) -> list:
     """Candidates of a parameter with one value (not per dimension): a value, a list to choose from, or
     an inclusive range {min, max[, step]}."""
-    from ..variants import _int_candidates   # noqa: PLC0415
+    from ..generate.sampling import _int_candidates  # noqa: PLC0415
 
     fields = question.fields if inside is None else inside
     if name not in fields:

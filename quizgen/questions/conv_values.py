@@ -1,8 +1,8 @@
 """Output values of a convolution on a small image (the seed's Sobel, ones and zero-kernel exercises)."""
 from __future__ import annotations
 
-from .. import arithmetic as ar
-from ..variants import NAMED_KERNELS, fill, plain_matrix
+from ..arithmetic import conv as ar
+from ..generate.sampling import NAMED_KERNELS, fill, plain_matrix
 from . import QuestionType, register
 from .common import draft, shape_check, size_mistakes
 

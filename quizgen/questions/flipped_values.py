@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .. import arithmetic as ar
-from ..record import Check
-from ..reference import FlippedConv
-from ..variants import plain_matrix
+from ..arithmetic import conv as ar
+from ..core.record import Check
+from ..generate.reference import FlippedConv
+from ..generate.sampling import plain_matrix
 from . import register
 from .common import cell_steps, draft, values_step
 from .conv_values import CELLS_SHOWN, ConvValues, _named, shape_mistakes

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .. import arithmetic as ar
-from ..layers import conv_output_or_none
-from ..record import Check
-from ..reference import Conv
-from ..variants import Config
+from ..arithmetic import conv as ar
+from ..arithmetic.layers import conv_output_or_none
+from ..core.record import Check
+from ..generate.reference import Conv
+from ..generate.sampling import Config
 from . import QuestionType, register
 from .common import draft
 

@@ -1,7 +1,7 @@
 """Output size (height x width) of a convolution: M - K + 1, stride, padding, dilation, the floor case."""
 from __future__ import annotations
 
-from .. import arithmetic as ar
+from ..arithmetic import conv as ar
 from . import QuestionType, register
 from .common import draft, shape_check, size_mistakes
 

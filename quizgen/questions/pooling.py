@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from .. import layers as L
-from ..record import Check
-from ..reference import Pool
-from ..variants import Config, fill, plain_matrix
+from ..arithmetic import layers as L
+from ..core.record import Check
+from ..generate.reference import Pool
+from ..generate.sampling import Config, fill, plain_matrix
 from . import QuestionType, register
 from .common import cell_steps, draft, scalar_space, shape_mistakes_of, torch_call, values_step
 from .transposed_size import _unless, known_literal

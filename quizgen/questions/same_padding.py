@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .. import arithmetic as ar
-from ..record import Check
-from ..reference import Conv
+from ..arithmetic import conv as ar
+from ..core.record import Check
+from ..generate.reference import Conv
 from . import QuestionType, register
 from .common import draft
 

@@ -8,10 +8,10 @@ import random
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from .. import layers as L
-from ..errors import InvalidConfiguration
-from ..record import Check
-from ..reference import Stack
+from ..arithmetic import layers as L
+from ..core.errors import InvalidConfiguration
+from ..core.record import Check
+from ..generate.reference import Stack
 from . import QuestionType, register
 from .common import draft, scalar_space
 
@@ -147,7 +147,7 @@ class StackQuestion(QuestionType):
 
 
 def _image_sizes(question, bank) -> list:
-    from ..variants import dim_candidates   # noqa: PLC0415
+    from ..generate.sampling import dim_candidates  # noqa: PLC0415
 
     image = question.fields.get("image", {})
     if "size" not in image:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .. import layers as L
-from ..record import Check
-from ..reference import TransposedConv
-from ..variants import Config, dim_candidates
+from ..arithmetic import layers as L
+from ..core.record import Check
+from ..generate.reference import TransposedConv
+from ..generate.sampling import Config, dim_candidates
 from . import QuestionType, register
 from .common import draft, shape_mistakes_of, torch_call
 

@@ -1,7 +1,7 @@
 """Is this configuration valid for torch, and if not, which rule does it break?"""
 from __future__ import annotations
 
-from .. import arithmetic as ar
+from ..arithmetic import conv as ar
 from . import QuestionType, register
 from .common import draft, shape_check
 

@@ -1,5 +1,5 @@
-// quizgen practice page: reads answers with the grader's rules (quizgen/answers.py, quizgen/grading.py,
-// ported line by line; tests/test_practice_page.py runs both on the same strings) and shows the verdict,
+// quizgen practice page: reads answers with the grader's rules (quizgen/answers/parse.py, quizgen/answers/credit.py,
+// ported line by line; tests/export/test_practice_page.py runs both on the same strings) and shows the verdict,
 // the diagnosed mistake and the worked solution. No network, no dependencies: works from file://.
 "use strict";
 (function (root) {
@@ -7,7 +7,7 @@
     "\u00d7": "x", "\u2715": "x", "\uff0a": "*", "\uff1b": ";", "\uff0c": ",", "\uff08": "(", "\uff09": ")",
     "\uff3b": "[", "\uff3d": "]", "\r": "\n"};
   // Python's \s and the whitespace of its str.strip() and str.split() (str.isspace): JavaScript's \s and trim()
-  // lack \x1c-\x1f and \x85 and have \ufeff. Every \s of answers.py is S here, every strip() strip().
+  // lack \x1c-\x1f and \x85 and have \ufeff. Every \s of answers/parse.py is S here, every strip() strip().
   const WS = String.raw`\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000`, S = `[${WS}]`;
   const EDGE_SPACE = new RegExp(`^${S}+|${S}+$`, "g"), SPACES = new RegExp(`${S}+`);
   const NUMBER = /^[+-]?(?:[0-9]+(?:\.[0-9]*|,[0-9]+)?|[.,][0-9]+)(?:[eE][+-]?[0-9]{1,3})?(?:\/[0-9]+)?$/;
@@ -229,7 +229,7 @@
     return PARSERS[kind](text, expected);
   }
 
-  // --- grading (quizgen/grading.py) ----------------------------------------------------------------
+  // --- grading (quizgen/answers/credit.py) ----------------------------------------------------------------
   function policyOf(question) {
     const g = question.grading || {}, t = g.tolerance || {};
     return {exact: g.exact !== undefined ? g.exact : true, absolute: t.absolute !== undefined ? t.absolute : 0.01,

@@ -1,0 +1,30 @@
+"""GIFT (quiz.gift), Moodle's plain-text format: a $CATEGORY per slot, one question per version.
+Numbers are numerical questions with their tolerance, choices multiple choice, shapes and paddings short
+answers in the usual notations; every wrong answer a mistake gives has feedback naming it, and the worked
+solution is the general feedback. GIFT has no question with several blanks: a matrix of more than one
+cell is left out with a warning naming it (ask for `lms: {multiple_choice: true}` to export it)."""
+from dataclasses import replace
+
+from . import Format, lms, register
+
+
+def expressible(item) -> bool:
+    return item.style != "blanks" or item.layout in ("shape", "tensor_shape", "padding", "set")
+
+
+@register
+class Gift(Format):
+    name = "gift"
+
+    def files(self, quizset, renderer):
+        words = renderer.words(quizset.language)
+        slots = [replace(slot, variants=[(v, item) for v, item in slot.variants if expressible(item)])
+                 for slot in lms.slots(quizset)]
+        text = renderer.render("gift/quiz.gift.j2", set=quizset, slots=[s for s in slots if s.variants], w=words)
+        return {"quiz.gift": text.encode("utf-8")}
+
+    def warnings(self, quizset):
+        left_out = [s.id for s in lms.slots(quizset) if not all(expressible(i) for _, i in s.variants)]
+        return lms.warnings(quizset) + ([
+            f"{', '.join(left_out)}: a matrix answer needs several blanks, which GIFT cannot express; left out "
+            "(use the moodle format, or lms: {multiple_choice: true})"] if left_out else [])

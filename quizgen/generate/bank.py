@@ -1,0 +1,232 @@
+"""Stage 1: read a YAML bank, validate it against the bank schema, and say exactly where it is wrong.
+
+Every error names the file, the line, the field, what is wrong and what is allowed.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..core.errors import QuizgenError
+from .schema import BANK_SCHEMA
+
+Path_ = tuple  # a path into the bank: keys and list indices
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """One question slot of a bank, defaults applied; ``path`` locates it for error messages."""
+
+    id: str
+    type: str
+    points: float
+    fields: dict
+    path: Path_
+    title: str | None = None
+    from_defaults: frozenset = frozenset()
+
+    def path_of(self, key: str) -> Path_:
+        """Where a field was written: in the question, or in the bank's defaults."""
+        return ("defaults", key) if key in self.from_defaults else self.path + (key,)
+
+
+@dataclass
+class Bank:
+    file: str
+    title: str
+    language: str
+    seed: int
+    instructions: str | None
+    questions: list[QuestionSpec]
+    sha256: str
+    lines: dict = field(default_factory=dict, repr=False)
+
+    def line_of(self, path: Path_) -> int | None:
+        """The line of the deepest node of ``path`` the bank has (1-based)."""
+        for end in range(len(path), -1, -1):
+            if tuple(path[:end]) in self.lines:
+                return self.lines[tuple(path[:end])]
+        return None
+
+    def error(self, path: Path_, message: str) -> QuizgenError:
+        return QuizgenError(message, file=self.file, line=self.line_of(path), field=field_name(path))
+
+
+def field_name(path: Path_) -> str | None:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or None
+
+
+# --------------------------------------------------------------------------------------------
+# YAML with positions
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (YAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise QuizgenError(f"duplicate key {key!r} (first on line {seen[key]}); each key may appear once",
+                               line=key_node.start_mark.line + 1, field=str(key))
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping_plain(node, deep=deep)
+
+
+_Loader.construct_mapping_plain = yaml.SafeLoader.construct_mapping
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line_map(node, path=(), lines=None) -> dict:
+    """Path -> line for every node; a mapping key's path points at the key's own line."""
+    lines = {} if lines is None else lines
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key_path = path + (key_node.value,)
+            lines[key_path] = key_node.start_mark.line + 1
+            _line_map(value_node, key_path, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_map(item, path + (index,), lines)
+    return lines
+
+
+def read_yaml(path: Path, what: str = "bank") -> tuple[Any, dict]:
+    """Parse ``path`` (a YAML ``what``); return the data and its line map, or raise a located QuizgenError."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise QuizgenError(f"no such file; give the path of a YAML {what}", file=file) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
+        raise QuizgenError(f"cannot read the {what} ({error.__class__.__name__}); a UTF-8 YAML file is needed",
+                           file=file) from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader) if node is not None else None
+    except yaml.MarkedYAMLError as error:
+        raise _syntax_error(error, text, file) from None
+    except yaml.YAMLError as error:
+        raise QuizgenError(f"YAML error: {error}", file=file) from None
+    except QuizgenError as error:
+        raise error.located(file=file) from None
+    return data, (_line_map(node) if node is not None else {})
+
+
+def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> QuizgenError:
+    """Locate a YAML error where the reader can fix it: an unclosed quote or bracket runs to the end of
+    the file, so there the line where it opened is the useful one."""
+    mark = error.problem_mark or error.context_mark
+    if mark and error.context_mark and mark.line >= len(text.splitlines()):
+        mark = error.context_mark
+    problem = error.problem or error.context or "malformed YAML"
+    if "\t" in problem or "\\t" in problem:
+        problem += "; indent with spaces, not tabs"
+    elif error.context:
+        problem = f"{problem} ({error.context})"
+    return QuizgenError(f"YAML syntax error: {problem}", file=file, line=mark.line + 1 if mark else None)
+
+
+# --------------------------------------------------------------------------------------------
+# Schema validation with readable messages
+
+def _describe(value) -> str:
+    text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+    text = text[:-4].strip() if text.endswith("...") else text
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_ARTICLE = {"integer": "an integer", "number": "a number", "string": "a string", "boolean": "true or false",
+            "object": "a mapping", "array": "a list"}
+
+
+def _allowed(error) -> str:
+    """What the schema allows where the error is: the rule broken first, then the field's description."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    description = schema.get("description")
+    value = error.validator_value
+    if error.validator == "type":
+        kinds = value if isinstance(value, list) else [value]
+        rule = " or ".join(_ARTICLE.get(k, k) for k in kinds)
+    elif error.validator in ("minimum", "exclusiveMinimum", "maximum"):
+        sign = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<="}[error.validator]
+        rule = f"a number {sign} {value}"
+    elif error.validator == "enum":
+        rule = "one of " + ", ".join(map(str, value))
+    elif error.validator == "minItems":
+        rule = f"at least {value} item(s)"
+    else:
+        return description or error.message
+    return f"{rule} ({description})" if description else rule
+
+
+def _schema_error(error, data_lines: dict, file: str) -> QuizgenError:
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        path = path + (unknown[0],)
+        message = f"unknown field {unknown[0]!r}; allowed fields here: {', '.join(allowed)}"
+    elif error.validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        message = f"missing required field {missing[0]!r}"
+    else:
+        message = f"got {_describe(error.instance)}; allowed: {_allowed(error)}"
+    line = next((data_lines[path[:end]] for end in range(len(path), -1, -1) if path[:end] in data_lines), None)
+    return QuizgenError(message, file=file, line=line, field=field_name(path))
+
+
+def validate_structure(data, lines: dict, file: str) -> None:
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 - only bank commands need it
+
+    if not isinstance(data, dict):
+        raise QuizgenError("a bank is a YAML mapping with at least a 'questions' list", file=file,
+                           line=lines.get((), 1))
+    errors = list(Draft202012Validator(BANK_SCHEMA).iter_errors(data))
+    if errors:
+        def position(error):
+            path = tuple(error.absolute_path)
+            line = next((lines[path[:e]] for e in range(len(path), -1, -1) if path[:e] in lines), 0)
+            return line, -len(path)
+        raise _schema_error(min(errors, key=position), lines, file)
+
+
+# --------------------------------------------------------------------------------------------
+
+def load_bank(path: str | Path) -> Bank:
+    """Read, validate and normalise a bank. Semantic checks (ranges, feasibility) come with the spaces."""
+    path = Path(path)
+    data, lines = read_yaml(path)
+    validate_structure(data, lines, str(path))
+    defaults = data.get("defaults", {})
+    bank = Bank(
+        file=str(path),
+        title=data.get("title", path.stem),
+        language=data.get("language", "en"),
+        seed=data.get("seed", 0),
+        instructions=data.get("instructions"),
+        questions=[],
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        lines=lines,
+    )
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(data["questions"]):
+        where = ("questions", index)
+        if raw["id"] in seen:
+            raise bank.error(where + ("id",), f"duplicate question id {raw['id']!r} (also question "
+                                              f"{seen[raw['id']] + 1}); ids must be unique")
+        seen[raw["id"]] = index
+        fields = {**defaults, **raw}
+        bank.questions.append(QuestionSpec(id=raw["id"], type=raw["type"], points=fields.get("points", 1),
+                                           fields=fields, path=where, title=raw.get("title"),
+                                           from_defaults=frozenset(set(defaults) - set(raw))))
+    return bank

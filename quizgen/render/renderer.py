@@ -1,0 +1,233 @@
+"""Stage 4: texts. Drafts become Questions (prompt, labelled steps, answer texts) through Jinja2 templates.
+
+Student-facing words live in templates/<lang>/ only; users override any template with --templates DIR.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup, escape
+
+from ..arithmetic.conv import format_number, people_number
+from ..core.caches import remember
+from ..core.errors import QuizgenError
+from ..core.paths import data_dir
+from ..core.record import Draft, Question, answer_text, notations
+
+LANGUAGES = ("es", "en")
+SVG_CACHE = 4096   # pictures kept for reuse in one run
+ONCE_CACHE = 20_000   # rendered parts of shared question records kept (see Renderer.once)
+
+
+class Renderer:
+    """One Jinja2 environment per run: templates compile once and are reused for every question."""
+
+    def __init__(self, overrides: str | Path | None = None):
+        searchpath = [str(data_dir("templates"))]
+        if overrides is not None:
+            if not Path(overrides).is_dir():
+                raise QuizgenError("no such directory; --templates needs a directory of template overrides",
+                                   file=str(overrides))
+            searchpath.insert(0, str(overrides))
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(searchpath),
+            autoescape=jinja2.select_autoescape(["html", "xml", "html.j2", "xml.j2", "svg.j2"],
+                                                default_for_string=False),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        )
+        self.env.filters.update(
+            matrix=matrix_lines, num=format_number, exact=exact_text, decimal=decimal_text,   # numbers
+            score=people_number,
+            md_code=markdown_code, md_text=markdown_text, code_spans=html_code_spans,       # Markdown, HTML
+            cloze=cloze_text, category=category_name, gift=gift_text, notations=notations,  # Moodle, GIFT
+            typed_forms=typed_forms, equation_src=equation_src,                           # Canvas
+            b64=lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii"))
+        self.env.globals.update(svg=self.svg, asset=self.asset, once=self.once)
+        self._words: dict[str, object] = {}
+        self._svgs: dict[tuple, Markup] = {}
+        self._once: dict[tuple, tuple] = {}
+
+    def template(self, name: str) -> jinja2.Template:
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            raise QuizgenError(f"template syntax error: {error.message}", file=error.filename or name,
+                               line=error.lineno) from None
+        except jinja2.TemplateNotFound:
+            raise QuizgenError("template not found in the overrides or the shipped templates",
+                               file=name) from None
+
+    def render(self, name: str, **context) -> str:
+        try:
+            return self.template(name).render(**context)
+        except jinja2.UndefinedError as error:
+            raise QuizgenError(f"template uses an undefined value: {error.message}", file=name) from None
+
+    def prompt(self, name: str, **context) -> tuple[str, str]:
+        """A prompt template's text (the question) and its ``instruction`` (how to write the answer down:
+        shown with typed answers, left out where an LMS lays out blanks or choices), each on one line."""
+        try:
+            module = self.template(name).make_module(context)
+        except jinja2.UndefinedError as error:
+            raise QuizgenError(f"template uses an undefined value: {error.message}", file=name) from None
+        return " ".join(str(module).split()), " ".join(str(getattr(module, "instruction", "")).split())
+
+    def svg(self, question, lang: str, key: bool) -> Markup:
+        """The picture of a question as inline SVG ("" when it has none): in a key, with the output and the
+        sliding window; in a problem set, only where the bank asks (picture: true), never the answer."""
+        from .. import questions  # noqa: PLC0415
+        from . import pictures  # noqa: PLC0415
+
+        q = question if isinstance(question, dict) else question.__dict__
+        mode = questions.get(q["type"]).picture
+        if mode is None or not (key or q.get("picture")):
+            return Markup("")
+        # A problem set never draws a padding to work out: the answer (same_padding) or a step ('same').
+        padded = key or (mode == "padded" and not isinstance(q["params"]["padding"], str))
+        # Versions, formats and students often share a configuration: draw each one once per run.
+        cache_key = (json.dumps(q["params"], sort_keys=True), padded, key, lang)
+        if cache_key not in self._svgs:
+            layout = pictures.picture(q["params"], with_output=key, padded=padded)
+            svg = "" if layout is None else self.render("svg/convolution.svg.j2", p=layout, w=self.words(lang),
+                                                        key=key)
+            remember(self._svgs, cache_key, Markup(svg), SVG_CACHE)
+        return self._svgs[cache_key]
+
+    def once(self, owner, name: str, macro, *args):
+        """``macro(*args)``, rendered once per (owner, name) in a run: the versions that share a question
+        record (and so its LMS item) share its rendered texts. ``name`` must say everything the result
+        depends on besides ``owner`` (the template, the macro, its arguments)."""
+        key = (id(owner), name)
+        found = self._once.get(key)
+        if found is None or found[0] is not owner:
+            found = remember(self._once, key, (owner, macro(*args)), ONCE_CACHE)
+        return found[1]
+
+    def asset(self, name: str) -> Markup:
+        """A file of the templates folder (a script, a style), included as it is."""
+        try:
+            return Markup(self.env.loader.get_source(self.env, name)[0])
+        except jinja2.TemplateNotFound:
+            raise QuizgenError("asset not found in the overrides or the shipped templates", file=name) from None
+
+    def words(self, lang: str):
+        """templates/<lang>/words.j2: the labels and phrases of one language, as attributes."""
+        if lang not in self._words:
+            self._words[lang] = self.template(f"{lang}/words.j2").module
+        return self._words[lang]
+
+    def question(self, draft: Draft, lang: str) -> Question:
+        w = self.words(lang)
+        prompt, instruction = self.prompt(f"{lang}/prompts/{draft.type}.j2", q=draft, f=draft.context,
+                                          p=draft.params, w=w)
+        steps = [{**step.to_dict(), "text": self.step_text(step, w)} for step in draft.steps]
+        answer = dict(draft.answer)
+        answer["text"] = answer_text(answer["kind"], answer.get("letter", answer["value"]))
+        if "options" in answer:
+            answer["options"] = [{**o, "text": w.options[o["code"]]} for o in answer["options"]]
+        mistakes = [{**m, "text": answer_text("shape" if m.get("of") == "shape" else draft.answer["kind"], m["value"])}
+                    for m in draft.mistakes]
+        return Question(id=draft.id, number=draft.number, type=draft.type, title=draft.title,
+                        points=draft.points, params=draft.params, prompt=prompt, instruction=instruction,
+                        answer=answer, steps=steps, mistakes=mistakes, grading=draft.grading,
+                        lms=draft.lms, picture=draft.picture)
+
+    @staticmethod
+    def step_text(step, w) -> str:
+        label = w.steps[step.kind]
+        if step.dim:
+            label = f"{label} ({w.dims[step.dim]})"
+        return f"{label}: {step.text}"
+
+
+def matrix_lines(matrix) -> list[str]:
+    """Rows of a matrix with right-aligned columns, for plain-text and Markdown code blocks."""
+    cells = [[format_number(v) for v in row] for row in matrix]
+    width = max(len(c) for row in cells for c in row)
+    return [" ".join(c.rjust(width) for c in row) for row in cells]
+
+
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")   # every line ending a renderer may honour
+
+
+def markdown_code(text) -> str:
+    """Any text as one Markdown code span: shown literally, never read as Markdown or HTML. Line breaks
+    show as ↵ (a code span cannot hold one)."""
+    text = " ↵ ".join(_LINE_BREAK.split(str(text)))
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def markdown_text(text) -> str:
+    """Any text as literal Markdown prose: its punctuation escaped, its HTML neutralised."""
+    out = []
+    for char in _LINE_BREAK.sub(" ", str(text)):
+        if char == "<":
+            out.append("&lt;")
+        elif char == "&":
+            out.append("&amp;")
+        elif char in "\\`*_{}[]()#+-.!|~>":
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def html_code_spans(text) -> Markup:
+    """Plain text with `code` spans (as prompts write torch calls) as escaped HTML with <code> elements."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(str(text)))))
+
+
+def cloze_text(html) -> Markup:
+    """HTML inside a Moodle cloze field's feedback: '}' would end the field, '~' start another answer
+    (Moodle un-escapes only '\\}' and decodes entities)."""
+    return Markup(str(escape(html)).replace("}", "\\}").replace("~", "&#126;"))
+
+
+def category_name(text) -> str:
+    """A name in a Moodle category path: one line, '/' doubled (a single one separates categories), and
+    '<' '>' as look-alikes (Moodle strips anything that looks like a tag from category names)."""
+    return " ".join(str(text).split()).replace("/", "//").replace("<", "‹").replace(">", "›")
+
+
+def gift_text(text) -> str:
+    """Any text as GIFT text: backslashes doubled, then ~ = # { } : escaped, line breaks as \\n (as
+    Moodle's own GIFT export writes them; TeX survives: \\neq is not a line break)."""
+    text = str(text).replace("\\", "\\\\")
+    for char in "~=#{}:":
+        text = text.replace(char, "\\" + char)
+    return text.replace("\r", "").replace("\n", "\\n")
+
+
+def exact_text(value) -> str:
+    """A number exactly as the key holds it, in plain decimal notation: 16, -5, 0.1635992 (an LMS answer
+    or tolerance must not be rounded for display)."""
+    exact = Decimal(repr(float(value))) if not isinstance(value, int) else Decimal(value)
+    return format(exact.normalize(), "f") if exact else "0"
+
+
+def decimal_text(value, offset=0) -> str:
+    """A number (plus an offset, exactly) with a decimal point and no exponent: 4.0, 0.0125, -2.5."""
+    exact = Decimal(repr(float(value))) + Decimal(repr(float(offset)))
+    text = format(exact.normalize(), "f") if exact else "0"
+    return text if "." in text else text + ".0"
+
+
+def typed_forms(value) -> list[str]:
+    """How students type a number in a text blank: 3 (and 3.0), 2.5 (and 2,5)."""
+    text = exact_text(value)
+    return [text, text + ".0"] if "." not in text else [text, text.replace(".", ",")]
+
+
+def equation_src(tex) -> str:
+    """A Canvas equation image path: the TeX URL-encoded twice, as Canvas's editor writes it."""
+    once = quote(str(tex), safe="-_.!~*'()")
+    return quote(once, safe="-_.!~*'()")

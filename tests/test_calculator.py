@@ -1,0 +1,76 @@
+"""`quizgen solve`: the calculator, its JSON, its torch-compatible rejections, and its start-up cost."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from quizgen.generate import reference
+
+
+def test_conv2d_rectangular_prints_shape_and_steps(cli):
+    result = cli("solve", "conv2d", "--input", "7x9", "--kernel", "3x5", "--stride", "2x3", "--padding", "0x1")
+    assert result.returncode == 0, result.stderr
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert lines[0] == "3x3"
+    assert "Padded input size (width): M' = M + 2·P = 9 + 2·1 = 11" in lines
+    assert lines[-1] == "Output shape (height × width): 3 × 3"
+
+
+def test_json_output_is_shape_and_steps_and_matches_torch(cli):
+    args = ["--input", "7x9", "--kernel", "3x5", "--stride", "2x3", "--padding", "0x1", "--dilation", "2x1"]
+    result = cli("solve", "conv2d", *args, "--json")
+    document = json.loads(result.stdout)
+    assert set(document) == {"output_shape", "steps"}
+    torch_shape = reference.outcome(reference.Conv.of((7, 9), (3, 5), (2, 3), (0, 1), (2, 1))).shape
+    assert tuple(document["output_shape"]) == torch_shape
+    assert all({"kind", "math", "tex", "text"} <= set(step) for step in document["steps"])
+
+
+@pytest.mark.parametrize("padding,shape", [("same", [4]), ("valid", [3])])
+def test_conv1d_accepts_same_and_valid(cli, padding, shape):
+    result = cli("solve", "conv1d", "--input", "4", "--kernel", "2", "--padding", padding, "--json")
+    assert json.loads(result.stdout)["output_shape"] == shape
+
+
+def test_non_integer_case_is_floored_with_the_step_shown(cli):
+    result = cli("solve", "conv2d", "--input", "4", "--kernel", "2", "--stride", "3")
+    assert result.stdout.splitlines()[0] == "1x1"
+    assert "(4 − 2) / 3 + 1 = 1.67 → ⌊1.67⌋ = 1" in result.stdout
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--input", "3", "--kernel", "5"], "kernel size can't be greater than actual input size"),
+    (["--input", "5", "--kernel", "3", "--stride", "2", "--padding", "same"], "'same' is not supported for strided"),
+    (["--input", "5", "--kernel", "3", "--padding", "-1"], "negative padding"),
+    (["--input", "5", "--kernel", "3", "--stride", "0"], "non-positive stride"),
+    (["--input", "5", "--kernel", "3", "--dilation", "0"], "dilation should be greater than zero"),
+    (["--input", "5", "--kernel", "3x3x3"], "--kernel: got '3x3x3'"),
+    (["--input", "five", "--kernel", "3"], "--input: got 'five'"),
+])
+def test_rejections_are_one_line_and_non_zero(cli, args, words):
+    result = cli("solve", "conv2d", *args)
+    assert result.returncode == 2
+    assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    as_json = cli("solve", "conv2d", *args, "--json")
+    assert as_json.returncode == 2 and words in json.loads(as_json.stdout)["error"]
+
+
+def test_spanish_steps(cli):
+    result = cli("solve", "conv2d", "--input", "4", "--kernel", "2", "--lang", "es")
+    assert "Fórmula: M_new = M − K + 1" in result.stdout
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["solve", "conv2d", "--input", "7x9", "--kernel", "3"],
+                                  ["schema"]])
+def test_commands_without_tensors_never_import_torch(argv):
+    code = ("import sys\nfrom quizgen.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+            "assert 'torch' not in sys.modules, 'torch was imported'\n" % argv)
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_a_reader_that_stops_early_is_not_an_error():
+    result = subprocess.run(f"{sys.executable} -m quizgen schema bank | head -1", shell=True, capture_output=True,
+                            text=True)
+    assert result.stdout == "{\n" and "error" not in result.stderr
