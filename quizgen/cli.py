@@ -202,27 +202,27 @@ def build_parsers() -> dict[str, CommandParser]:
                        help="grade in N processes (the reports are the same as with 1; default 1)")
     grade.set_defaults(run=run_grade)
 
+    from . import calculator  # noqa: PLC0415 - no torch: the flags come from the operations' declarations
+
     solve = _command("solve", "output shape (or count) of a layer, with the worked steps",
-                     description="Output shape of a convolution, transposed convolution or pooling, "
-                                            "a layer's parameters, or a stack's receptive field, with the worked "
-                                            "steps. Sizes are N (every dimension) or HxW.")
-    solve.add_argument("op", choices=["conv2d", "conv1d", "conv_transpose2d", "maxpool2d", "avgpool2d", "params",
-                                      "receptive-field"])
-    solve.add_argument("--input", metavar="HxW", help="input size, e.g. 7x9 (conv1d: 7)")
-    solve.add_argument("--kernel", metavar="HxW", help="kernel size, e.g. 3x5")
-    solve.add_argument("--stride", metavar="HxW", help="default 1 (pooling: the kernel size)")
-    solve.add_argument("--padding", default="0", metavar="HxW",
-                       help="zero padding per side, or same / valid / full (conv2d, conv1d, params)")
-    solve.add_argument("--dilation", default="1", metavar="HxW")
-    solve.add_argument("--output-padding", default="0", metavar="HxW", help="conv_transpose2d's output_padding")
-    solve.add_argument("--ceil-mode", action="store_true", help="pooling: ceil instead of floor")
-    solve.add_argument("--in-channels", type=int, default=1, metavar="N", help="params: input channels")
-    solve.add_argument("--out-channels", type=int, default=1, metavar="N", help="params: output channels")
-    solve.add_argument("--groups", type=int, default=1, metavar="N", help="params: groups")
-    solve.add_argument("--no-bias", action="store_true", help="params: the layer has no bias")
-    solve.add_argument("--layers", metavar="LIST",
-                       help="receptive-field: layers as kind:kernel[:stride[:padding[:dilation]]] separated by "
-                            "commas, kind conv, maxpool or avgpool; e.g. conv:3,conv:3:2,maxpool:2")
+                     description="Output shape of a convolution, transposed convolution or pooling, a layer's "
+                                 "parameters, or a stack's receptive field, with the worked steps. Sizes are N "
+                                 "(every dimension) or HxW.",
+                     epilog=calculator.describe(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    solve.add_argument("op", choices=list(calculator.OPERATIONS))
+    declared: dict[str, list] = {}
+    for op, operation in calculator.OPERATIONS.items():
+        for name, flag in operation.flags.items():
+            declared.setdefault(name, []).append((op, flag))
+    for name, uses in declared.items():
+        flag = uses[0][1]
+        helps = sorted({f.help for _, f in uses})
+        text = "; ".join(helps) + f" ({', '.join(op for op, _ in uses)})"
+        if flag.kind == "switch":
+            solve.add_argument("--" + name.replace("_", "-"), action="store_true", help=text)
+        else:
+            metavar = {"count": "N", "layers": "LIST"}.get(flag.kind, "HxW")
+            solve.add_argument("--" + name.replace("_", "-"), metavar=metavar, help=text)
     solve.add_argument("--lang", choices=["es", "en"], default="en")
     solve.add_argument("--json", action="store_true", help='print {"output_shape": [...], "steps": [...]}')
     solve.set_defaults(run=run_solve)

@@ -74,3 +74,56 @@ def test_a_reader_that_stops_early_is_not_an_error():
     result = subprocess.run(f"{sys.executable} -m quizgen schema bank | head -1", shell=True, capture_output=True,
                             text=True)
     assert result.stdout == "{\n" and "error" not in result.stderr
+
+
+from quizgen import calculator  # noqa: E402
+
+VALID = {"input": "9", "kernel": "3", "stride": "2", "padding": "1", "dilation": "1", "output_padding": "1",
+         "in_channels": "4", "out_channels": "6", "groups": "2", "layers": "conv:3,maxpool:2", "ceil_mode": None,
+         "no_bias": None}
+
+
+def argv(op, flags):
+    out = ["solve", op]
+    for name, value in flags.items():
+        out += ["--" + name.replace("_", "-")] + ([] if value is None else [value])
+    return out
+
+
+@pytest.mark.parametrize("op", sorted(calculator.OPERATIONS))
+def test_every_operation_refuses_the_flags_it_does_not_read_and_values_below_what_it_allows(cli, op):
+    operation = calculator.OPERATIONS[op]
+    flags = {name: VALID[name] for name in operation.flags}
+    ok = cli(*argv(op, flags), "--json")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    for name in sorted(set(VALID) - set(operation.flags))[:3]:
+        refused = cli(*argv(op, {**flags, name: VALID[name]}), "--json")
+        assert refused.returncode == 2 and "does not apply" in json.loads(refused.stdout)["error"]
+    for name, flag in operation.flags.items():
+        if flag.least is not None:
+            refused = cli(*argv(op, {**flags, name: str(flag.least - 1)}))
+            assert refused.returncode == 2 and f"--{name.replace('_', '-')}" in refused.stderr
+            assert len(refused.stderr.strip().splitlines()) == 1
+        if flag.kind not in ("switch",):
+            empty = cli(*argv(op, {**flags, name: ""}))
+            assert empty.returncode == 2 and "got ''" in empty.stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (["conv2d", "--input", "0", "--kernel", "3", "--padding", "2"], "--input: got '0'"),
+    (["params", "--in-channels", "-4", "--out-channels", "4", "--kernel", "3"], "--in-channels: got '-4'"),
+    (["conv2d", "--input", "5", "--kernel", "3", "--ceil-mode"], "--ceil-mode: does not apply to conv2d"),
+    (["maxpool2d", "--input", "5", "--kernel", "0"], "left out, the stride is the kernel size"),
+    (["conv2d", "--input", "", "--kernel", "3"], "--input: got ''"),
+])
+def test_the_faults_a_new_user_met_are_one_line_refusals(cli, args, says):
+    result = cli("solve", *args)
+    assert result.returncode == 2 and says in result.stderr and "leave it out" not in result.stderr
+
+
+def test_named_paddings_in_any_case_and_no_counts_from_an_input_not_given(cli):
+    assert json.loads(cli("solve", "conv2d", "--input", "5", "--kernel", "3", "--padding", "SAME",
+                          "--json").stdout)["output_shape"] == [5, 5]
+    counted = json.loads(cli("solve", "params", "--in-channels", "3", "--out-channels", "4", "--kernel", "3",
+                             "--json").stdout)
+    assert counted["params"] == 4 * 3 * 9 + 4 and "macs" not in counted and "output_shape" not in counted

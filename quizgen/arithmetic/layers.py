@@ -123,7 +123,7 @@ def _explain(reason: str, input_shape, v: dict, dim_class) -> str:
         NEGATIVE_OUTPUT_PADDING: f"negative output_padding is not supported (output_padding "
                                  f"{_fmt(v.get('output_padding', (0,)))})",
         NON_POSITIVE_STRIDE: f"non-positive stride is not supported (stride {_fmt(v['stride'])})",
-        ZERO_STRIDE: "stride should not be zero (stride 0; leave it out to use the kernel size)",
+        ZERO_STRIDE: "stride should not be zero (stride 0; leave it out to use the kernel size)",  # given as 0
         NON_POSITIVE_KERNEL: f"kernel size should be greater than zero (kernel {_fmt(v['kernel'])})",
         NON_POSITIVE_DILATION: f"dilation should be greater than zero (dilation {_fmt(v.get('dilation', (1,)))})",
         OUTPUT_PADDING_TOO_LARGE: (f"output padding must be smaller than either stride or dilation (output_padding "
@@ -251,6 +251,10 @@ def pool_spec(input_shape, kernel, stride=None, padding=0, dilation=1, ceil_mode
                 dilation=dilation)
     reasons = pool_reasons(input_shape, v["kernel"], v["stride"], v["padding"], v["dilation"], ceil_mode)
     if reasons:
+        if reasons[0] == ZERO_STRIDE and stride is None:      # the stride was the kernel's, and the kernel is 0
+            raise InvalidConfiguration(ZERO_STRIDE, f"stride should not be zero (left out, the stride is the "
+                                                    f"kernel size, {_fmt(v['kernel'])}); allowed: a kernel of at "
+                                                    "least 1")
         raise InvalidConfiguration(reasons[0], _explain(reasons[0], input_shape, v,
                                                         lambda *dims: PoolDim.of(*dims, ceil_mode)))
     return ConvSpec(tuple(PoolDim.of(i, k, s, p, d, ceil_mode)
