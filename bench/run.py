@@ -10,6 +10,9 @@
   --jobs 2; and a course of 20 versions shared by 10x the students. Floor: reading the same CSV with the
   csv module and nothing else.
 - start-up: wall time and peak memory of `quizgen --help` and `quizgen solve` in a fresh process.
+- small jobs, as R/exams users run them: a one-question bank exported to Moodle XML in 100 and 1,000
+  variants, in a fresh process, first with an empty cache (torch imported to measure every configuration)
+  and then again (torch's verdicts and the compiled templates remembered: torch is not imported).
 - --million: `quizgen grade` of 1,000,000 submissions (20 versions, saved key, every report) in a fresh
   process: wall time and peak memory (about 10 minutes and 25 GB of feedback files on this machine).
 
@@ -147,6 +150,33 @@ def start_up() -> list[tuple]:
     return rows
 
 
+SMALL_BANK = """title: one question
+questions:
+  - id: size
+    type: output_size
+    image: {size: {min: 5, max: 40}}
+    kernel: {size: [2, 3, 5]}
+    stride: [1, 2, 3]
+"""
+
+
+def small_jobs(folder: Path) -> list[tuple]:
+    """R/exams-sized jobs: wall time of a fresh `quizgen generate` of a one-question bank, cold and warm."""
+    import os  # noqa: PLC0415
+
+    bank = folder / "one.yaml"
+    bank.write_text(SMALL_BANK)
+    rows = []
+    for variants in (100, 1000):
+        os.environ["QUIZGEN_CACHE"] = str(folder / f"cache-{variants}")      # empty: nothing known yet
+        for state in ("cold", "warm"):
+            seconds, peak = probe(["generate", str(bank), "--versions", str(variants), "--format", "moodle",
+                                   "--out", str(folder / f"small-{variants}-{state}")])
+            rows.append((f"moodle, 1 question x {variants}, {state}", seconds, "s wall", peak, None))
+    del os.environ["QUIZGEN_CACHE"]
+    return rows
+
+
 def million(folder: Path) -> list[tuple]:
     path = sheet(folder / "m", 20, 1_000_000)          # key.json beside the sheet
     seconds, peak = probe(["grade", "--key", str(folder / "m" / "key.json"), str(path), "--out", str(folder / "rm")])
@@ -163,7 +193,8 @@ def main() -> None:
     print(f"quizgen benchmark · {time.strftime('%Y-%m-%d')} · {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
-        rows = generation(args.versions, Path(tmp)) + grading(args.students, Path(tmp)) + start_up()
+        rows = generation(args.versions, Path(tmp)) + grading(args.students, Path(tmp)) + start_up() + \
+            small_jobs(Path(tmp))
         if args.million:
             rows += million(Path(tmp))
     print(f"{'':32} {'rate':>12}  {'unit':14} {'floor':>12}  {'x floor':>8}")

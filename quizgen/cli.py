@@ -30,7 +30,7 @@ class CommandParser(argparse.ArgumentParser):
     """argparse with suggestions: ``--sed`` -> "did you mean --seed?"; ``--roster`` given to ``check`` -> "it
     is an option of generate, grade"."""
 
-    others: dict[str, list[str]] = {}      # flag -> the commands that have it (filled by build_parsers)
+    others: dict[str, list[str]] = {}      # flag -> the commands that have it (filled by build_parsers())
 
     def error(self, message: str):
         if message.startswith("unrecognized arguments:"):
@@ -44,6 +44,8 @@ class CommandParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
     def _hints(self, tokens: list[str]) -> str:
+        if not self.others:
+            build_parsers()                 # every command's flags, to say whose a flag is
         known = [flag for action in self._actions for flag in action.option_strings]
         hints = []
         for token in tokens:
@@ -76,11 +78,10 @@ class UsageError(QuizgenError):
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parsers = build_parsers()
-    command = next((a for a in argv if a in parsers), None) or next((a for a in argv if not a.startswith("-")), None)
-    if command is None or command not in parsers:
-        return _top_level(argv, parsers, command)
-    parser = parsers[command]
+    command = next((a for a in argv if a in COMMANDS), None) or next((a for a in argv if not a.startswith("-")), None)
+    if command is None or command not in COMMANDS:
+        return _top_level(argv, build_parsers(), command)
+    parser = build_parsers(command)[command]
     rest = list(argv)
     rest.remove(command)
     args = parser.parse_intermixed_args(rest)
@@ -143,7 +144,12 @@ def _command(name: str, short_help: str, **kwargs) -> CommandParser:
     return parser
 
 
-def build_parsers() -> dict[str, CommandParser]:
+COMMANDS = ("generate", "grade", "check", "solve", "schema")
+
+
+def build_parsers(only: str | None = None) -> dict[str, CommandParser]:
+    """Every command's parser (``only``: that command's, and no other's modules imported: `solve`'s flags
+    come from the calculator's declarations)."""
     gen = _command("generate", "write problem sets and answer keys from a bank",
                    description="Write, per version, a problem set (handout/<version>/) and its answer key "
                                "(keys/<version>/), and the formats asked for.")
@@ -202,6 +208,25 @@ def build_parsers() -> dict[str, CommandParser]:
                        help="grade in N processes (the reports are the same as with 1; default 1)")
     grade.set_defaults(run=run_grade)
 
+    parsers = {"generate": gen, "grade": grade, "check": chk}
+    if only in (None, "solve"):
+        parsers["solve"] = _solve_parser()
+    schema = _command("schema", "print a JSON Schema (the bank format, or the JSON output)",
+                      description="Print the JSON Schema of the bank format (default) or of key.json (output).")
+    schema.add_argument("which", nargs="?", choices=["bank", "output"], default="bank")
+    schema.set_defaults(run=run_schema)
+    parsers["schema"] = schema
+    if only is None:
+        others: dict[str, list[str]] = {}
+        for name, parser in parsers.items():
+            for action in parser._actions:
+                for flag in action.option_strings:
+                    others.setdefault(flag, []).append(name)
+        CommandParser.others = others
+    return parsers
+
+
+def _solve_parser() -> CommandParser:
     from . import calculator  # noqa: PLC0415 - no torch: the flags come from the operations' declarations
 
     solve = _command("solve", "output shape (or count) of a layer, with the worked steps",
@@ -226,19 +251,7 @@ def build_parsers() -> dict[str, CommandParser]:
     solve.add_argument("--lang", choices=["es", "en"], default="en")
     solve.add_argument("--json", action="store_true", help='print {"output_shape": [...], "steps": [...]}')
     solve.set_defaults(run=run_solve)
-
-    schema = _command("schema", "print a JSON Schema (the bank format, or the JSON output)",
-                      description="Print the JSON Schema of the bank format (default) or of key.json (output).")
-    schema.add_argument("which", nargs="?", choices=["bank", "output"], default="bank")
-    schema.set_defaults(run=run_schema)
-    parsers = {"generate": gen, "grade": grade, "check": chk, "solve": solve, "schema": schema}
-    others: dict[str, list[str]] = {}
-    for name, parser in parsers.items():
-        for action in parser._actions:
-            for flag in action.option_strings:
-                others.setdefault(flag, []).append(name)
-    CommandParser.others = others
-    return parsers
+    return solve
 
 
 def _positive(text: str) -> int:
@@ -376,7 +389,7 @@ def run_solve(args) -> int:
 
 
 def run_schema(args) -> int:
-    from .generate.schema import BANK_SCHEMA, OUTPUT_SCHEMA  # noqa: PLC0415
+    from .generate.schema import bank_schema, output_schema  # noqa: PLC0415
 
-    print(json.dumps(BANK_SCHEMA if args.which == "bank" else OUTPUT_SCHEMA, indent=2, ensure_ascii=False))
+    print(json.dumps(bank_schema() if args.which == "bank" else output_schema(), indent=2, ensure_ascii=False))
     return 0

@@ -1,9 +1,15 @@
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# torch's verdicts and compiled templates are remembered in a cache of this test run's own (shared by its
+# tests, as by a user's runs), never in the user's: a run starts from nothing known.
+os.environ.setdefault("QUIZGEN_CACHE", tempfile.mkdtemp(prefix="quizgen-test-cache-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 BANKS = ROOT / "banks"

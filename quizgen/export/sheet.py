@@ -7,7 +7,7 @@ Written in UTF-8 with a byte-order mark, as Excel's own "CSV UTF-8" is: Excel th
 answers as they are. The fingerprint column makes the sheet say which quiz it belongs to, whatever a
 spreadsheet does to its other cells."""
 from ..core.output import csv_bytes
-from ..grade.submissions import FINGERPRINT_COLUMN
+from ..generate.fingerprint import FINGERPRINT_COLUMN
 from . import Format, register
 
 BOM = "\ufeff".encode("utf-8")

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from ..core.errors import QuizgenError
-from .schema import BANK_SCHEMA
+from .schema import bank_schema
 
 Path_ = tuple  # a path into the bank: keys and list indices
 
@@ -66,13 +66,61 @@ def field_name(path: Path_) -> str | None:
 # --------------------------------------------------------------------------------------------
 # YAML with positions
 
+MAX_DEPTH = 64              # nesting levels (a bank needs about 8)
+MAX_NODES = 200_000         # values once every alias is expanded (a bank has a few thousand)
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (YAML silently keeps the last one)."""
+    """SafeLoader that refuses what a bank never needs and a hostile document uses: duplicate keys (YAML
+    silently keeps the last one), keys that are not text, nesting deeper than MAX_DEPTH, an alias inside
+    the node it names (a recursive structure), and aliases that expand beyond MAX_NODES values (a "billion
+    laughs" of a few hundred bytes)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.depth, self.open_anchors = 0, set()
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self.open_anchors:
+                raise QuizgenError(f"the alias *{event.anchor} is inside the node &{event.anchor} names (a "
+                                   "recursive structure); allowed: aliases to nodes already complete", line=line)
+            return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QuizgenError(f"nested more than {MAX_DEPTH} levels deep; allowed: a bank's fields (a few levels)",
+                               line=line)
+        anchor = getattr(event, "anchor", None)
+        if anchor:
+            self.open_anchors.add(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+            self.open_anchors.discard(anchor)
+
+
+def _expanded_size(node, sizes: dict) -> int:
+    """How many values ``node`` stands for once its aliases are expanded (shared nodes counted once each
+    time they are used, computed once each)."""
+    found = sizes.get(id(node))
+    if found is None:
+        children = (node.value if isinstance(node, yaml.SequenceNode) else
+                    [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else [])
+        found = sizes[id(node)] = 1 + sum(_expanded_size(child, sizes) for child in children)
+    return found
 
 
 def _construct_mapping(loader, node, deep=False):
     seen = {}
     for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str" and \
+                key_node.tag != "tag:yaml.org,2002:merge":
+            shown = repr(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "a list or a mapping"
+            raise QuizgenError(f"a key is {shown}, not text; allowed: field names (quote a key that looks like a "
+                               "number or a value)", line=key_node.start_mark.line + 1)
         key = loader.construct_object(key_node, deep=True)
         if key in seen:
             raise QuizgenError(f"duplicate key {key!r} (first on line {seen[key]}); each key may appear once",
@@ -110,15 +158,25 @@ def read_yaml(path: Path, what: str = "bank") -> tuple[Any, dict]:
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
         raise QuizgenError(f"cannot read the {what} ({error.__class__.__name__}); a UTF-8 YAML file is needed",
                            file=file) from None
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader) if node is not None else None
+        node = loader.get_single_node()
+        data = None
+        if node is not None:
+            if _expanded_size(node, {}) > MAX_NODES:
+                raise QuizgenError(f"its aliases expand to more than {MAX_NODES} values; allowed: a bank of "
+                                   "fields (aliases to reuse a few)", line=1)
+            data = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         raise _syntax_error(error, text, file) from None
     except yaml.YAMLError as error:
         raise QuizgenError(f"YAML error: {error}", file=file) from None
     except QuizgenError as error:
         raise error.located(file=file) from None
+    except RecursionError:
+        raise QuizgenError("nested too deeply to read", file=file, line=1) from None
+    finally:
+        loader.dispose()
     return data, (_line_map(node) if node is not None else {})
 
 
@@ -185,13 +243,20 @@ def _schema_error(error, data_lines: dict, file: str) -> QuizgenError:
     return QuizgenError(message, file=file, line=line, field=field_name(path))
 
 
-def validate_structure(data, lines: dict, file: str) -> None:
-    from jsonschema import Draft202012Validator  # noqa: PLC0415 - only bank commands need it
+def strict_validator(schema: dict):
+    """A JSON Schema validator whose integers are integers: YAML's 5.0 is a float, not a size."""
+    from jsonschema import Draft202012Validator, validators  # noqa: PLC0415 - only bank commands need it
 
+    checker = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool))
+    return validators.extend(Draft202012Validator, type_checker=checker)(schema)
+
+
+def validate_structure(data, lines: dict, file: str) -> None:
     if not isinstance(data, dict):
         raise QuizgenError("a bank is a YAML mapping with at least a 'questions' list", file=file,
                            line=lines.get((), 1))
-    errors = list(Draft202012Validator(BANK_SCHEMA).iter_errors(data))
+    errors = list(strict_validator(bank_schema()).iter_errors(data))
     if errors:
         def position(error):
             path = tuple(error.absolute_path)
@@ -204,6 +269,9 @@ def validate_structure(data, lines: dict, file: str) -> None:
 
 def load_bank(path: str | Path) -> Bank:
     """Read, validate and normalise a bank. Semantic checks (ranges, feasibility) come with the spaces."""
+    from ..questions import TYPES  # noqa: PLC0415 - the types import this module
+    from ..questions.fields import COMMON  # noqa: PLC0415
+
     path = Path(path)
     data, lines = read_yaml(path)
     validate_structure(data, lines, str(path))
@@ -225,8 +293,11 @@ def load_bank(path: str | Path) -> Bank:
             raise bank.error(where + ("id",), f"duplicate question id {raw['id']!r} (also question "
                                               f"{seen[raw['id']] + 1}); ids must be unique")
         seen[raw["id"]] = index
-        fields = {**defaults, **raw}
+        # a default applies to the questions whose type reads it
+        reads = set(COMMON) | set(TYPES[raw["type"]].fields)
+        given = {k: v for k, v in defaults.items() if k in reads}
+        fields = {**given, **raw}
         bank.questions.append(QuestionSpec(id=raw["id"], type=raw["type"], points=fields.get("points", 1),
                                            fields=fields, path=where, title=raw.get("title"),
-                                           from_defaults=frozenset(set(defaults) - set(raw))))
+                                           from_defaults=frozenset(set(given) - set(raw))))
     return bank

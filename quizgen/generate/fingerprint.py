@@ -19,6 +19,7 @@ import json
 import re
 from dataclasses import dataclass
 
+FINGERPRINT_COLUMN = "fingerprint"     # the response sheet's column that carries it
 SCHEME = 1                  # raise when sampling changes so that a bank and seed draw other versions
 PRESENTATION = frozenset({"title", "picture", "lms"})    # question fields that change no key and no grade
 _TEXT = re.compile(r"^quizgen:(\d+)((?: [a-z_]+=\S*)+)\s*$")

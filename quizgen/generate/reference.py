@@ -2,6 +2,12 @@
 
 torch is imported on first use only: commands that need no tensor values never pay its import.
 Work is batched: convolutions that share every shape run as one grouped conv2d call.
+
+Shapes are measured on zeros of the real shapes, on the CPU while the tensors involved are small (up to
+CPU_ELEMENTS values), else on torch's meta device, which computes shapes without allocating: a
+100,000-wide input is checked in well under a second. (The meta device skips some of torch's checks, such
+as a zero dilation; only configurations torch accepts are that large: the banks' bounds keep the
+configurations drawn to be rejected small.)
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from typing import Sequence
 from ..arithmetic import conv as ar
 from ..arithmetic import layers
 from ..core.caches import remember
+from .verdicts import VERDICTS
 
 # torch's own error messages, mapped to the arithmetic core's reason codes.
 _TORCH_MESSAGES = (
@@ -46,6 +53,19 @@ def load_torch():
     return torch, functional
 
 
+CPU_ELEMENTS = 1 << 22      # values a probe may allocate (32 MB of float64) before it measures on "meta"
+
+
+def _device(*shapes) -> str:
+    """Where to measure: "cpu" when every tensor of these shapes is small, else "meta" (no allocation)."""
+    return "cpu" if all(math.prod(max(v, 1) for v in shape) <= CPU_ELEMENTS for shape in shapes) else "meta"
+
+
+def _padded(sizes, padding) -> tuple:
+    pads = padding if isinstance(padding, tuple) else (0,) * len(sizes)
+    return tuple(i + 2 * max(p, 0) for i, p in zip(sizes, pads))
+
+
 @dataclass(frozen=True)
 class Conv:
     """One convolution as torch sees it: shapes and hyper-parameters (padding as given: int/tuple/str)."""
@@ -71,8 +91,9 @@ class Conv:
 
     def probe(self, torch, functional):
         """The output shape torch gives on zeros of these shapes (or the error it raises)."""
-        x = torch.zeros(1, 1, *self.input_shape, dtype=torch.float64)
-        w = torch.zeros(1, 1, *[max(k, 0) for k in self.kernel_shape], dtype=torch.float64)
+        device = _device(_padded(self.input_shape, self.padding), self.kernel_shape)
+        x = torch.zeros(1, 1, *self.input_shape, dtype=torch.float64, device=device)
+        w = torch.zeros(1, 1, *[max(k, 0) for k in self.kernel_shape], dtype=torch.float64, device=device)
         return tuple(self.run(functional, x, w).shape[2:])
 
     def batch_values(self, torch, functional, jobs) -> list:
@@ -102,8 +123,11 @@ class TransposedConv:
             (output_padding, "output_padding"))))
 
     def probe(self, torch, functional):
-        x = torch.zeros(1, 1, *self.input_shape, dtype=torch.float64)
-        w = torch.zeros(1, 1, *[max(k, 0) for k in self.kernel_shape], dtype=torch.float64)
+        grown = tuple((i - 1) * max(s, 1) + max(d, 1) * max(k - 1, 0) + max(o, 0) + 1 for i, k, s, d, o in zip(
+            self.input_shape, self.kernel_shape, self.stride, self.dilation, self.output_padding))
+        device = _device(self.input_shape, grown, self.kernel_shape)
+        x = torch.zeros(1, 1, *self.input_shape, dtype=torch.float64, device=device)
+        w = torch.zeros(1, 1, *[max(k, 0) for k in self.kernel_shape], dtype=torch.float64, device=device)
         return tuple(functional.conv_transpose2d(x, w, stride=self.stride, padding=self.padding,
                                                  output_padding=self.output_padding,
                                                  dilation=self.dilation).shape[2:])
@@ -137,7 +161,9 @@ class Pool:
         return functional.avg_pool2d(x, self.kernel_shape, self.stride, self.padding, ceil_mode=self.ceil_mode)
 
     def probe(self, torch, functional):
-        return tuple(self.run(functional, torch.zeros(1, 1, *self.input_shape, dtype=torch.float64)).shape[2:])
+        device = _device(_padded(self.input_shape, self.padding))
+        x = torch.zeros(1, 1, *self.input_shape, dtype=torch.float64, device=device)
+        return tuple(self.run(functional, x).shape[2:])
 
     def batch_values(self, torch, functional, jobs) -> list:
         """Pooled values of (image, None) jobs: one call over a batch of images."""
@@ -170,7 +196,7 @@ def outcome(op) -> Outcome:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch warns about even kernels with 'same'; not our concern
             measured = op.probe(torch, functional)
-    except (RuntimeError, ValueError) as error:   # nn.Conv2d says a bad groups with a ValueError
+    except (RuntimeError, ValueError, ZeroDivisionError) as error:   # nn.Conv2d: a bad groups is a ValueError
         message = str(error).splitlines()[0]
         return Outcome(reason=reason_of(message), message=message)
     return Outcome(shape=tuple(measured))
@@ -181,26 +207,55 @@ OUTCOME_CACHE = 100_000
 
 
 def outcomes(convs: Sequence[Conv]) -> list[Outcome]:
-    """outcome() for many, running each distinct configuration once in a run."""
-    return [_OUTCOMES[conv] if conv in _OUTCOMES else remember(_OUTCOMES, conv, outcome(conv), OUTCOME_CACHE)
-            for conv in convs]
+    """outcome() for many, running each distinct configuration once in a run, and once on this machine's
+    torch at all (verdicts.VERDICTS remembers them across runs: torch is not imported when all are known)."""
+    wanted = [conv for conv in dict.fromkeys(convs) if conv not in _OUTCOMES]
+    known = VERDICTS.get_many([_key("outcome", conv) for conv in wanted])
+    for conv in wanted:
+        remembered = known.get(_key("outcome", conv))
+        if remembered is not None:
+            got = Outcome(tuple(remembered[0]) if remembered[0] is not None else None, remembered[1], remembered[2])
+        else:
+            got = outcome(conv)
+            VERDICTS.put(_key("outcome", conv), [got.shape, got.reason, got.message])
+        remember(_OUTCOMES, conv, got, OUTCOME_CACHE)
+    VERDICTS.save()
+    return [_OUTCOMES[conv] if conv in _OUTCOMES else outcome(conv) for conv in convs]
 
 
 def values(jobs: Sequence[tuple]) -> list[list[list[float]]]:
-    """Output values for many (op, image, kernel) jobs; jobs of one op (the same shapes) run as one call."""
-    torch, functional = load_torch()
-    groups: dict = defaultdict(list)
-    for index, (op, _, _) in enumerate(jobs):
-        groups[op].append(index)
-    results: list = [None] * len(jobs)
-    for op, indices in groups.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            got = op.batch_values(torch, functional, [(jobs[i][1], jobs[i][2]) for i in indices])
-        for i, value in zip(indices, got):
-            results[i] = value
+    """Output values for many (op, image, kernel) jobs; jobs of one op (the same shapes) run as one call, and
+    values torch already computed on this machine are not computed again (verdicts.VERDICTS)."""
+    keys = [_key("values", op, image, kernel) for op, image, kernel in jobs]
+    known = VERDICTS.get_many(keys)
+    results: list = [known.get(key) for key in keys]
+    missing = [index for index, got in enumerate(results) if got is None]
+    if missing:
+        torch, functional = load_torch()
+        groups: dict = defaultdict(list)
+        for index in missing:
+            groups[jobs[index][0]].append(index)
+        for op, indices in groups.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = op.batch_values(torch, functional, [(jobs[i][1], jobs[i][2]) for i in indices])
+            for i, value in zip(indices, got):
+                results[i] = value
+                VERDICTS.put(keys[i], value)
+        VERDICTS.save()
     return results
 
+
+def _key(kind: str, *parts) -> str:
+    """A verdict's key: what was measured, exactly (the probe's fields; a values job's numbers as written)."""
+    return kind + "|" + "|".join(repr(_plain(part)) for part in parts)
+
+
+def _plain(value):
+    """Matrices of Fractions and ints as text that names them exactly (Fraction(1, 3) != 0.333...)."""
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)):
+        return [[str(v) for v in row] for row in value]
+    return value
 
 
 def _floats(matrix) -> list[list[float]]:
@@ -233,8 +288,11 @@ class ChannelConv:
 
     def probe(self, torch, functional):
         c = self.conv
+        weight = (self.out_channels, max(self.in_channels // max(self.groups, 1), 1), *c.kernel_shape)
+        device = _device(weight, (self.batch, self.in_channels, *_padded(c.input_shape, c.padding)))
         layer = torch.nn.Conv2d(self.in_channels, self.out_channels, c.kernel_shape, stride=c.stride,
-                                padding=c.padding, dilation=c.dilation, groups=self.groups, bias=self.bias)
+                                padding=c.padding, dilation=c.dilation, groups=self.groups, bias=self.bias,
+                                device=device)
         if self.measure == "weight_shape":
             return tuple(layer.weight.shape)
         if self.measure == "params":
@@ -243,10 +301,10 @@ class ChannelConv:
             from torch.utils.flop_counter import FlopCounterMode  # noqa: PLC0415
 
             with FlopCounterMode(display=False) as counter, torch.no_grad():
-                layer(torch.zeros(1, self.in_channels, *c.input_shape))
+                layer(torch.zeros(1, self.in_channels, *c.input_shape, device=device))
             return (counter.get_total_flops() // 2,)   # it counts a multiply-accumulate as two FLOPs
         with torch.no_grad():
-            return tuple(layer(torch.zeros(self.batch, self.in_channels, *c.input_shape)).shape)
+            return tuple(layer(torch.zeros(self.batch, self.in_channels, *c.input_shape, device=device)).shape)
 
 
 @dataclass(frozen=True)
@@ -261,24 +319,34 @@ class Stack:
 
     def probe(self, torch, functional):
         if self.measure == "output_size":
-            x = torch.zeros(1, 1, self.size, self.size, dtype=torch.float64)
-            return tuple(self._forward(functional, torch, x, padded=True).shape[2:])
-        # Wide enough for any window, worked out without the receptive-field formula being tested.
-        side = 2 * math.prod(max(s, 1) for _, _, s, _, _ in self.layers) * sum(
-            d * (k - 1) + 1 for _, k, _, _, d in self.layers) + 1
-        x = torch.zeros(1, 1, side, side, dtype=torch.float64, requires_grad=True)
-        self._forward(functional, torch, x, padded=False)[0, 0, 0, 0].backward()
-        reached = x.grad[0, 0].nonzero()
-        return tuple(int(v) + 1 for v in reached.max(dim=0).values)
+            widest = self.size + 2 * sum(max(p, 0) for _, _, _, p, _ in self.layers)
+            device = _device((widest, widest))
+            x = torch.zeros(1, 1, self.size, self.size, dtype=torch.float64, device=device)
+            return tuple(self._forward(functional, torch, x).shape[2:])
+        # One row is enough: the layers are square, so the field is the same along both dimensions (and a
+        # row of a million values is cheap where a square of them is not).
+        x = torch.zeros(1, 1, self.side(), dtype=torch.float64, requires_grad=True)
+        self._forward(functional, torch, x, row=True)[0, 0, 0].backward()
+        reached = int(x.grad[0, 0].nonzero().max()) + 1
+        return (reached, reached)
 
-    def _forward(self, functional, torch, x, padded: bool):
+    def side(self) -> int:
+        """An input wide enough for any window, worked out without the receptive-field formula being tested."""
+        return 2 * math.prod(max(s, 1) for _, _, s, _, _ in self.layers) * sum(
+            d * (k - 1) + 1 for _, k, _, _, d in self.layers) + 1
+
+    def _forward(self, functional, torch, x, row: bool = False):
+        """The stack on ``x``: torch's own layers; or, ``row`` (the receptive field), on a row with no
+        padding, each layer as a window of ones (the gradient of a max reaches one cell of its window, an
+        average's and a convolution's the whole window: the field is the window's reach)."""
         for kind, k, s, p, d in self.layers:
-            p = p if padded else 0
-            if kind == "conv":
-                x = functional.conv2d(x, torch.ones(1, 1, k, k, dtype=torch.float64), stride=s, padding=p, dilation=d)
-            elif kind == "maxpool" and padded:
+            if row:
+                x = functional.conv1d(x, torch.ones(1, 1, k, dtype=torch.float64), stride=s, dilation=d)
+            elif kind == "conv":
+                x = functional.conv2d(x, torch.ones(1, 1, k, k, dtype=torch.float64, device=x.device), stride=s,
+                                      padding=p, dilation=d)
+            elif kind == "maxpool":
                 x = functional.max_pool2d(x, k, s, p, d)
-            else:   # the gradient of a max reaches one cell; an average's reaches the whole window
-                x = functional.avg_pool2d(x, k, s, p) if d == 1 else functional.conv2d(
-                    x, torch.ones(1, 1, k, k, dtype=torch.float64) / (k * k), stride=s, dilation=d)
+            else:
+                x = functional.avg_pool2d(x, k, s, p)
         return x

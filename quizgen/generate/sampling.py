@@ -82,17 +82,31 @@ def _dim_value(value):
     return value if isinstance(value, str) else (value, value)
 
 
-def dim_candidates(spec, bank: Bank, path) -> list:
-    """Candidates for a per-dimension parameter: (h, w) tuples, or 'same'/'valid' for padding."""
+def dim_candidates(spec, bank: Bank, path, bounds=None) -> list:
+    """Candidates for a per-dimension parameter: (h, w) tuples, or 'same'/'valid' for padding; each integer
+    within ``bounds`` (the question type's declaration), however it was written, else a located error."""
     if isinstance(spec, dict) and "height" in spec:
         heights = _int_candidates(spec["height"], bank, path + ("height",))
         widths = _int_candidates(spec["width"], bank, path + ("width",))
-        return list(itertools.product(heights, widths))
-    if isinstance(spec, dict):
-        return [(v, v) for v in _int_candidates(spec, bank, path)]
-    if isinstance(spec, list):
-        return [_dim_value(v) for v in spec]
-    return [_dim_value(spec)]
+        candidates = list(itertools.product(heights, widths))
+    elif isinstance(spec, dict):
+        candidates = [(v, v) for v in _int_candidates(spec, bank, path)]
+    elif isinstance(spec, list):
+        candidates = [_dim_value(v) for v in spec]
+    else:
+        candidates = [_dim_value(spec)]
+    return within(candidates, bounds, bank, path)
+
+
+def within(candidates: list, bounds, bank: Bank, path) -> list:
+    """``candidates`` (integers, or per-dimension tuples of them), once each integer is known to be within
+    ``bounds`` (None: no bounds); else the first out of them is a located error."""
+    if bounds is not None:
+        for candidate in candidates:
+            for value in candidate if isinstance(candidate, tuple) else (candidate,):
+                if not isinstance(value, str) and not bounds.allows(value):
+                    raise bank.error(path, f"got {value}; allowed: {bounds.describe()}")
+    return candidates
 
 
 def matrix_of(values) -> list[list]:
@@ -139,15 +153,18 @@ class Spaces:
 
 
 def spaces_of(question: QuestionSpec, bank: Bank, qtype) -> Spaces:
+    """The candidates of a convolution's parameters, each within the bounds the question type declares."""
     fields = question.fields
     image, kernel = fields.get("image", {}), fields.get("kernel", {})
 
     def sizes(part, defaults_from, name):
         path = question.path_of(name) + ("size",)
         content = part.get("content" if name == "image" else "values")
+        bounds = qtype.fields[name].bounds.get("size") if name in qtype.fields else None
         fixed = None
         if isinstance(content, list):
-            fixed = _matrix_shape(content, bank, question.path_of(name) + ("content" if name == "image" else "values",))
+            where = question.path_of(name) + ("content" if name == "image" else "values",)
+            fixed = within([_matrix_shape(content, bank, where)], bounds, bank, where)[0]
         elif isinstance(content, str) and content in NAMED_KERNELS:
             fixed = (3, 3)
         if "size" not in part:
@@ -157,7 +174,7 @@ def spaces_of(question: QuestionSpec, bank: Bank, qtype) -> Spaces:
                                                              f"explicit matrix that implies it")
                 return defaults_from
             return [fixed]
-        candidates = dim_candidates(part["size"], bank, path)
+        candidates = dim_candidates(part["size"], bank, path, bounds)
         if fixed is not None and candidates != [fixed]:
             raise bank.error(path, f"size {candidates[0][0]}x{candidates[0][1]} contradicts the "
                                    f"{fixed[0]}x{fixed[1]} values given; allowed: omit size, or match the values")
@@ -166,14 +183,12 @@ def spaces_of(question: QuestionSpec, bank: Bank, qtype) -> Spaces:
     def param(name, default):
         if name not in fields:
             return [default]
-        return dim_candidates(fields[name], bank, question.path_of(name))
+        bounds = qtype.fields[name].bounds.get("") if name in qtype.fields else None
+        return dim_candidates(fields[name], bank, question.path_of(name), bounds)
 
     spaces = Spaces(images=sizes(image, None, "image"), kernels=sizes(kernel, None, "kernel"),
                     strides=param("stride", (1, 1)), paddings=param("padding", (0, 0)),
                     dilations=param("dilation", (1, 1)))
-    for name, candidates in (("image", spaces.images), ("kernel", spaces.kernels)):
-        if any(v <= 0 for shape in candidates for v in shape) and name == "image":
-            raise bank.error(question.path_of(name) + ("size",), "image sizes must be positive")
     return spaces
 
 

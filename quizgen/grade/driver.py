@@ -289,9 +289,8 @@ class RegeneratedKey:
 
     def __init__(self, bank, seed: int, language: str, renderer):
         from ..generate.pipeline import Drafter  # noqa: PLC0415
-        from ..generate.reference import load_torch  # noqa: PLC0415
 
-        load_torch()   # needed for every version; imported once here, before any grading process is forked
+        # (torch is imported where a verdict is not yet known: generate.verdicts; often never)
         self.bank, self.renderer = bank, renderer
         self.title, self.language = bank.title, language
         self.drafter = Drafter(bank, seed)
@@ -327,7 +326,7 @@ def load_key(path: str) -> dict:
     """A key.json written by `quizgen generate --format json`, checked against its schema."""
     from jsonschema import Draft202012Validator  # noqa: PLC0415
 
-    from ..generate.schema import OUTPUT_SCHEMA  # noqa: PLC0415
+    from ..generate.schema import output_schema  # noqa: PLC0415
 
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -343,7 +342,7 @@ def load_key(path: str) -> dict:
     # The whole schema on the first version; the fields grading reads on every other one (a full check of
     # 100,000 versions would take minutes).
     first = {**key, "versions": key.get("versions", [])[:1]} if isinstance(key, dict) else key
-    error = next(iter(Draft202012Validator(OUTPUT_SCHEMA).iter_errors(first)), None)
+    error = next(iter(Draft202012Validator(output_schema()).iter_errors(first)), None)
     if error is not None:
         where = "/".join(map(str, error.absolute_path)) or "top level"
         raise QuizgenError(f"not a quizgen key (quizgen-quizset/1): at {where}: {error.message[:200]}",

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Iterator
 
 from ..core.errors import QuizgenError
+from ..generate.fingerprint import FINGERPRINT_COLUMN
 from .roster import STUDENT_COLUMNS, VERSION_COLUMNS, clean_id, is_name_column, student_column
 from .tables import find_column, header_key, open_table
 from .timestamps import TIMESTAMP_COLUMNS, DateOrder, parse_time
 
-FINGERPRINT_COLUMN = "fingerprint"
 SURVEYED = 100          # distinct fingerprint cells counted (a sheet carries one; garbage need not be kept)
 HEADER_HELP = ("a header row student_id,version,<question id>... then one row per student (a Forms export: map "
                "its columns with --columns)")

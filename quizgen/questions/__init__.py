@@ -6,6 +6,7 @@ import pkgutil
 
 from ..generate.bank import Bank, QuestionSpec
 from ..generate.sampling import Spaces, spaces_of
+from .fields import conv_fields
 
 TYPES: dict[str, "QuestionType"] = {}
 
@@ -16,9 +17,16 @@ def register(cls):
 
 
 class QuestionType:
-    """What every question type provides; the defaults suit a convolution a torch user would write."""
+    """What every question type provides; the defaults suit a convolution a torch user would write.
+
+    A type declares itself: ``summary`` (what it asks, for the schema and --help), ``fields`` (the bank
+    fields it reads beyond those every question has, each with its schema and bounds: the bank schema is
+    written from them, see fields.py) and the words its prompts, steps and mistakes use (templates/<lang>/,
+    checked for every type and language by tests/questions/test_contract.py)."""
 
     name = ""
+    summary = ""
+    fields: dict = conv_fields()
     default_valid: bool | None = True   # True: only configurations torch accepts; None: any
     constraint_hint = ""                # appended to "no configuration meets the constraints"
     picture = "padded"                  # how problem sets may draw it: padded, unpadded (the padding is the

@@ -10,6 +10,7 @@ from ..core.record import Check
 from ..generate.reference import ChannelConv, Conv
 from ..generate.sampling import Config
 from . import QuestionType, register
+from .fields import channels_field, choice, conv_fields
 from .common import draft, scalar_space, torch_call
 from .transposed_size import _unless, known_literal
 
@@ -45,6 +46,8 @@ class ChannelConfig(Config):
 @register
 class Channels(QuestionType):
     name = "channels"
+    summary = 'nn.Conv2d with channels: output shape (N, C, H, W), weight shape, parameter count or MACs (ask)'
+    fields = {**conv_fields(), "channels": channels_field(), "ask": choice(ASKS, "what it asks")}
     picture = None
     constraint_hint = " (groups must divide both channel counts)"
 
@@ -52,7 +55,9 @@ class Channels(QuestionType):
         spaces = super().spaces(question, bank)
         given = question.fields.get("channels", {})
         path = question.path_of("channels")
-        extras = tuple((name, scalar_space(question, bank, name, default, inside=given, path=path))
+        bounds = self.fields["channels"].bounds
+        extras = tuple((name, scalar_space(question, bank, name, default, inside=given, path=path,
+                                           bounds=bounds.get(name)))
                        for name, default in (("batch", 1), ("in", 1), ("out", 1), ("groups", 1), ("bias", True)))
         return replace(spaces, extras=extras, make=ChannelConfig)
 

@@ -125,18 +125,19 @@ def torch_call(name: str, *positional, **arguments) -> str:
     return f"{name}({', '.join(args)})"
 
 
-def scalar_space(question, bank, name: str, default, inside: dict | None = None, path=None) -> list:
+def scalar_space(question, bank, name: str, default, inside: dict | None = None, path=None, bounds=None) -> list:
     """Candidates of a parameter with one value (not per dimension): a value, a list to choose from, or
-    an inclusive range {min, max[, step]}."""
-    from ..generate.sampling import _int_candidates  # noqa: PLC0415
+    an inclusive range {min, max[, step]}; each within ``bounds`` (the type's declaration), if given."""
+    from ..generate.sampling import _int_candidates, within  # noqa: PLC0415
 
     fields = question.fields if inside is None else inside
     if name not in fields:
         return [default]
     value = fields[name]
+    where = (path or question.path_of(name)) + ((name,) if path else ())
     if isinstance(value, dict):
-        return _int_candidates(value, bank, (path or question.path_of(name)) + ((name,) if path else ()))
-    return list(dict.fromkeys(value)) if isinstance(value, list) else [value]
+        return within(_int_candidates(value, bank, where), bounds, bank, where)
+    return within(list(dict.fromkeys(value)) if isinstance(value, list) else [value], bounds, bank, where)
 
 
 def cell_steps(matrix_cells, shown: int) -> list[ar.Step]:

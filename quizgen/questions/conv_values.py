@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..arithmetic import conv as ar
 from ..generate.sampling import NAMED_KERNELS, fill, plain_matrix
 from . import QuestionType, register
+from .fields import VALUE_SIZE, conv_fields
 from .common import draft, shape_check, size_mistakes
 
 CELLS_SHOWN = 4  # worked product-sums; beyond this the rest follow "in the same way"
@@ -12,6 +13,8 @@ CELLS_SHOWN = 4  # worked product-sums; beyond this the rest follow "in the same
 @register
 class ConvValues(QuestionType):
     name = "conv_values"
+    summary = 'output values of a convolution on a small image (and so its shape)'
+    fields = conv_fields(VALUE_SIZE, values=True)
 
     def content(self, question, bank, config, rng):
         """The image and the kernel, each a tuple of rows."""

@@ -16,6 +16,7 @@ from .conv_values import CELLS_SHOWN, ConvValues, _named, shape_mistakes
 @register
 class FlippedValues(ConvValues):
     name = "flipped_values"
+    summary = 'output values of a convolution in the textbook sense (kernel flipped), unlike torch'
     picture = None   # the conv picture animates torch's unflipped product-sums
 
     def build(self, question, bank, config, content, version, number):

@@ -10,6 +10,7 @@ from ..core.record import Check
 from ..generate.reference import Conv
 from ..generate.sampling import Config
 from . import QuestionType, register
+from .fields import choice, conv_fields
 from .common import draft
 
 UNKNOWNS = ("input", "kernel", "stride", "padding", "dilation")
@@ -24,6 +25,8 @@ class InverseConfig(Config):
 @register
 class Inverse(QuestionType):
     name = "inverse"
+    summary = 'every value of one parameter (unknown) that gives the output size: graded as a set'
+    fields = {**conv_fields(padding_words=()), "unknown": choice(UNKNOWNS, "the parameter asked for; its space lists the candidates")}
     picture = None
     constraint_hint = " (an inverse question needs square sizes and integer paddings)"
 

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from ..arithmetic import conv as ar
 from . import QuestionType, register
+from .fields import conv_fields
 from .common import draft, shape_check, size_mistakes
 
 
 @register
 class OutputSize(QuestionType):
     name = "output_size"
+    summary = 'output height x width of a convolution (no padding, stride, padding, dilation, floor case)'
+    fields = conv_fields()
 
     def build(self, question, bank, config, content, version, number):
         spec = config.spec()

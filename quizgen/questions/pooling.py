@@ -10,6 +10,7 @@ from ..core.record import Check
 from ..generate.reference import Pool
 from ..generate.sampling import Config, fill, plain_matrix
 from . import QuestionType, register
+from .fields import DILATION, PADDING, STRIDE, VALUE_SIZE, boolean, choice, conv_fields, dim_space, image, kernel
 from .common import cell_steps, draft, scalar_space, shape_mistakes_of, torch_call, values_step
 from .transposed_size import _unless, known_literal
 
@@ -45,6 +46,10 @@ class PoolConfig(Config):
                        self.ceil_mode)
 
 
+_POOL_FIELDS = {"pool": choice(("max", "avg"), "pooling", several=True),
+                "ceil_mode": boolean("pooling's ceil_mode", several=True)}
+
+
 class PoolingType(QuestionType):
     picture = None
     constraint_hint = (" (pooling needs a padding of at most half the kernel; AvgPool2d has no dilation; "
@@ -52,8 +57,6 @@ class PoolingType(QuestionType):
 
     def spaces(self, question, bank):
         spaces = super().spaces(question, bank)
-        if any(isinstance(p, str) for p in spaces.paddings):
-            raise bank.error(question.path_of("padding"), "pooling takes a number as padding; allowed: integers")
         strides = spaces.strides if "stride" in question.fields else [None]
         modes = scalar_space(question, bank, "pool", "max")
         ceil = scalar_space(question, bank, "ceil_mode", False)
@@ -79,6 +82,8 @@ class PoolingType(QuestionType):
 @register
 class PoolSize(PoolingType):
     name = "pool_size"
+    summary = "output height x width of max or average pooling (stride defaults to the kernel; ceil_mode)"
+    fields = {**conv_fields(padding_words=()), **_POOL_FIELDS}
 
     def build(self, question, bank, config, content, version, number):
         spec = config.spec()
@@ -117,6 +122,10 @@ def pool_size_mistakes(config, spec) -> list[dict]:
 @register
 class PoolValues(PoolingType):
     name = "pool_values"
+    summary = "output values of max or average pooling on a small image"
+    fields = {"image": image(VALUE_SIZE, values=True), "kernel": kernel(VALUE_SIZE),
+              "stride": dim_space(STRIDE, "stride"), "padding": dim_space(PADDING, "zero padding per side"),
+              "dilation": dim_space(DILATION, "dilation"), **_POOL_FIELDS}
 
     def content(self, question, bank, config, rng):
         image = fill(question.fields.get("image", {}).get("content", {"random_int": {"min": 0, "max": 9}}),

@@ -7,18 +7,18 @@ from ..arithmetic import conv as ar
 from ..core.record import Check
 from ..generate.reference import Conv
 from . import QuestionType, register
+from .fields import DILATION, Bounds, dim_space, image, kernel
 from .common import draft
 
 
 @register
 class SamePadding(QuestionType):
     name = "same_padding"
+    summary = "which zero padding keeps the size (torch's padding='same')"
+    fields = {"image": image(), "kernel": kernel(), "stride": dim_space(Bounds(1, 1), "stride (only 1: 'same' exists for stride 1)"), "dilation": dim_space(DILATION, "dilation")}
     picture = "unpadded"   # in problem sets; the key draws the padding found
 
     def spaces(self, question, bank):
-        if "stride" in question.fields and question.fields["stride"] not in (1, [1]):
-            raise bank.error(question.path_of("stride"), "'same' padding exists only for stride 1; allowed: "
-                                                         "stride 1 (or leave it out)")
         # The padding is the unknown: the question is drawn with 'same' and answered with numbers.
         return replace(super().spaces(question, bank), strides=[(1, 1)], paddings=["same"])
 

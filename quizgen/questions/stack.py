@@ -13,9 +13,11 @@ from ..core.errors import InvalidConfiguration
 from ..core.record import Check
 from ..generate.reference import Stack
 from . import QuestionType, register
+from .fields import choice, image, layers_field
 from .common import draft, scalar_space
 
 ASKS = ("output_size", "receptive_field")
+MAX_PROBE = 10_000_000      # values of the row torch measures a receptive field on
 KINDS = ("conv", "maxpool", "avgpool")
 
 
@@ -89,26 +91,36 @@ class StackSpaces:
 @register
 class StackQuestion(QuestionType):
     name = "stack"
+    summary = 'a stack of conv/pool layers: the output size or the receptive field (ask)'
+    fields = {"image": image(), "layers": layers_field(), "ask": choice(ASKS, "what it asks")}
     picture = None
     constraint_hint = " (every layer must accept the size the layer before gives it)"
 
     def spaces(self, question, bank):
-        sizes = [h for h, w in _image_sizes(question, bank)]
+        sizes = [h for h, w in _image_sizes(question, bank, self.fields["image"].bounds["size"])]
+        bounds = self.fields["layers"].bounds
         layers = []
         for n, layer in enumerate(question.fields.get("layers", [])):
             path = question.path_of("layers") + (n,)
             kind = layer["type"]
-            kernels = scalar_space(question, bank, "kernel", None, inside=layer, path=path)
-            # pooling's default stride is its kernel: None here, resolved per draw
-            strides = scalar_space(question, bank, "stride", 1 if kind == "conv" else None, inside=layer, path=path)
-            paddings = scalar_space(question, bank, "padding", 0, inside=layer, path=path)
-            dilations = scalar_space(question, bank, "dilation", 1, inside=layer, path=path)
+            kernels, strides, paddings, dilations = (
+                # pooling's default stride is its kernel: None here, resolved per draw
+                scalar_space(question, bank, name, default, inside=layer, path=path, bounds=bounds[f"*.{name}"])
+                for name, default in (("kernel", None), ("stride", 1 if kind == "conv" else None), ("padding", 0),
+                                      ("dilation", 1)))
             if kind == "avgpool" and dilations != [1]:
                 raise bank.error(path + ("dilation",), "AvgPool2d has no dilation; allowed: 1 (or leave it out)")
             layers.append((kind, kernels, strides, paddings, dilations))
         if not layers:
             raise bank.error(question.path, "a stack question needs layers; allowed: a list of {type: conv|maxpool|"
                                             "avgpool, kernel, stride, padding, dilation}")
+        if question.fields.get("ask", "output_size") == "receptive_field":
+            widest = Stack("receptive_field", 1, tuple(
+                (kind, max(k), max(s if s != [None] else k), 0, max(d)) for kind, k, s, _, d in layers)).side()
+            if widest > MAX_PROBE:
+                raise bank.error(question.path_of("layers"), f"torch would need a row of {widest} values to "
+                                                             f"measure this stack's receptive field; allowed: "
+                                                             f"stacks it can measure (at most {MAX_PROBE})")
         return StackSpaces(sizes, layers)
 
     def build(self, question, bank, config, content, version, number):
@@ -146,13 +158,13 @@ class StackQuestion(QuestionType):
         return name + ", ".join(args) + ")"
 
 
-def _image_sizes(question, bank) -> list:
+def _image_sizes(question, bank, bounds) -> list:
     from ..generate.sampling import dim_candidates  # noqa: PLC0415
 
     image = question.fields.get("image", {})
     if "size" not in image:
         raise bank.error(question.path_of("image"), "image.size is missing; allowed: a size (square)")
-    sizes = dim_candidates(image["size"], bank, question.path_of("image") + ("size",))
+    sizes = dim_candidates(image["size"], bank, question.path_of("image") + ("size",), bounds)
     if any(h != w for h, w in sizes):
         raise bank.error(question.path_of("image") + ("size",), "a stack question's image is square; allowed: "
                                                                 "one integer per size")

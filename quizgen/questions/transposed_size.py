@@ -8,6 +8,7 @@ from ..core.record import Check
 from ..generate.reference import TransposedConv
 from ..generate.sampling import Config, dim_candidates
 from . import QuestionType, register
+from .fields import PADDING, conv_fields, dim_space
 from .common import draft, shape_mistakes_of, torch_call
 
 
@@ -34,15 +35,15 @@ class TransposedConfig(Config):
 @register
 class TransposedSize(QuestionType):
     name = "transposed_size"
+    summary = 'output height x width of a transposed convolution (nn.ConvTranspose2d, output_padding)'
+    fields = {**conv_fields(padding_words=()), "output_padding": dim_space(PADDING, "output_padding: extra rows/columns on one side")}
     picture = None
     constraint_hint = " (torch requires output_padding smaller than the stride or the dilation)"
 
     def spaces(self, question, bank):
         spaces = super().spaces(question, bank)
-        if any(isinstance(p, str) for p in spaces.paddings):
-            raise bank.error(question.path_of("padding"), "a transposed convolution takes a number as padding; "
-                                                          "allowed: integers ('same', 'valid', 'full' are for conv2d)")
-        output_padding = (dim_candidates(question.fields["output_padding"], bank, question.path_of("output_padding"))
+        output_padding = (dim_candidates(question.fields["output_padding"], bank, question.path_of("output_padding"),
+                                         self.fields["output_padding"].bounds[""])
                           if "output_padding" in question.fields else [(0, 0)])
         return replace(spaces, extras=(("output_padding", output_padding),), make=TransposedConfig)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..arithmetic import conv as ar
 from . import QuestionType, register
+from .fields import RULES, Bounds, conv_fields
 from .common import draft, shape_check
 
 OPTIONS = ("valid",) + ar.REASONS
@@ -12,6 +13,8 @@ LETTERS = "abcdefghij"
 @register
 class Validity(QuestionType):
     name = "validity"
+    summary = 'is this configuration valid for torch, and if not, which rule it breaks'
+    fields = conv_fields(Bounds(1, RULES.most), kernel_size=RULES, stride=RULES, padding=RULES, dilation=RULES)
     default_valid = None   # draw valid and invalid configurations alike
     picture = None
     constraint_hint = " (a validity question needs configurations that break at most one rule)"

@@ -17,12 +17,25 @@ from markupsafe import Markup, escape
 from ..arithmetic.conv import format_number, people_number
 from ..core.caches import remember
 from ..core.errors import QuizgenError
-from ..core.paths import data_dir
+from ..core.paths import cache_folder, data_dir
 from ..core.record import Draft, Question, answer_text, notations
 
 LANGUAGES = ("es", "en")
 SVG_CACHE = 4096   # pictures kept for reuse in one run
 ONCE_CACHE = 20_000   # rendered parts of shared question records kept (see Renderer.once)
+
+
+def _compiled_templates():
+    """Templates compiled by an earlier run, kept in the user's cache folder (Jinja2 checks each against its
+    source): compiling them all is a fifth of a small job."""
+    folder = cache_folder("templates")
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 class Renderer:
@@ -36,7 +49,7 @@ class Renderer:
                                    file=str(overrides))
             searchpath.insert(0, str(overrides))
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(searchpath),
+            loader=jinja2.FileSystemLoader(searchpath), bytecode_cache=_compiled_templates(),
             autoescape=jinja2.select_autoescape(["html", "xml", "html.j2", "xml.j2", "svg.j2"],
                                                 default_for_string=False),
             undefined=jinja2.StrictUndefined,

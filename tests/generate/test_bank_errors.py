@@ -241,7 +241,7 @@ UNKNOWN_FIELD_BANK = bank_text("""
               size: 6
               colour: red
             kernel: {size: 3}
-        """), "colour:", "questions[0].image.colour", "content", id="in-the-image"),
+        """), "colour:", "questions[0].image.colour", "size", id="in-the-image"),
 ])
 def test_unknown_field_is_named_with_the_fields_allowed_there(ws, text, offending, field, allowed):
     ws.write(text)
