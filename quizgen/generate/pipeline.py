@@ -20,6 +20,7 @@ from . import crosscheck
 from .bank import Bank, load_bank
 from .fingerprint import Fingerprint
 from .sampling import draw_config, question_rng
+from .schema import LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -180,14 +181,16 @@ def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1
 
 
 def check(bank_path: str, versions: int = 20, seed: int | None = None) -> tuple[Bank, int]:
-    """Validate a bank and cross-check every answer of ``versions`` sampled versions; write nothing."""
+    """Validate a bank and cross-check every answer of ``versions`` sampled versions, then try what generate
+    does with them: every format, in both languages, written in memory only (a format that cannot carry a
+    question says so here, not at hand-out)."""
     bank = load_bank(bank_path)
     renderer = Renderer()
     seed = bank.seed if seed is None else seed
     drafter = Drafter(bank, seed)
-    drafted = [drafter.version(f"v{n}") for n in range(1, versions + 1)]
+    drafted = [(f"v{n}", drafter.version(f"v{n}")) for n in range(1, versions + 1)]
     crosscheck.cross_check(drafter.take_fresh(), bank.file)
-    for language in ("es", "en"):  # every text renders in both languages
-        for draft in drafted[0]:
-            renderer.question(draft, language)
-    return bank, sum(len(draft.checks) for drafts in drafted for draft in drafts)
+    for language in LANGUAGES:
+        quizset = QuizSet(bank, seed, language, render_versions(drafted, renderer, language))
+        write_formats(quizset, renderer, list(FORMATS))
+    return bank, sum(len(draft.checks) for _, drafts in drafted for draft in drafts)

@@ -41,6 +41,13 @@ class Inverse(QuestionType):
                              f"a range {{min, max}}")
         # every version asks among the same candidates: the bank's square values of the unknown
         candidates = tuple(sorted({h for h, w in getattr(spaces, field) if not isinstance(h, str) and h == w}))
+        if candidates and list(candidates) != list(range(candidates[0], candidates[-1] + 1)):
+            # the values that give one output are a run of consecutive integers; among candidates with gaps
+            # they need not be, and an LMS asks the run by its smallest and largest value
+            raise bank.error(question.path_of("image" if unknown == "input" else unknown),
+                             f"the candidates of the unknown ({unknown}) are {', '.join(map(str, candidates))}, "
+                             "with gaps; allowed: consecutive integers (a range {min, max} or a list without "
+                             "gaps)")
         return replace(spaces, extras=(("candidates", [candidates]),), make=InverseConfig)
 
     def accepts(self, config, reasons):

@@ -154,7 +154,10 @@ class Renderer:
 
     @staticmethod
     def step_text(step, w) -> str:
-        label = w.steps[step.kind]
+        label = w.steps.get(step.kind)
+        if label is None:       # a words.j2 of --templates that lacks a word (the shipped ones have them all)
+            raise QuizgenError(f"no words for the step {step.kind!r}; allowed: a words.j2 whose steps name every "
+                               "step the shipped one names", file=f"{w.language}/words.j2", field="steps")
         if step.dim:
             label = f"{label} ({w.dims[step.dim]})"
         return f"{label}: {step.text}"

@@ -1,6 +1,8 @@
 """End to end: `quizgen generate` and `quizgen check` in temp dirs, as a user runs them."""
 import json
 import os
+import subprocess
+import sys
 
 import jsonschema
 import pytest
@@ -177,3 +179,34 @@ def test_unknown_format_is_refused_before_writing(tmp_path):
 
 def test_bank_schema_is_the_one_banks_are_validated_with():
     assert bank_schema()["properties"]["questions"]["items"] == {"$ref": "#/$defs/question"}
+
+
+def test_a_run_whose_verdicts_torch_gave_before_does_not_import_torch(tmp_path):
+    env = {**os.environ, "QUIZGEN_CACHE": str(tmp_path / "cache")}
+    argv = ["generate", str(PRACTICE_BANK), "--versions", "3", "--format", "moodle,json"]
+    first = run_cli(*argv, "--out", tmp_path / "a", env=env)
+    assert first.returncode == 0, first.stderr
+    code = (f"import sys\nfrom quizgen.cli import main\nassert main({argv + ['--out', str(tmp_path / 'b')]!r}) == 0\n"
+            "assert 'torch' not in sys.modules, 'torch was imported'\n")
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert second.returncode == 0, second.stderr
+    assert (tmp_path / "a/key.json").read_bytes() == (tmp_path / "b/key.json").read_bytes()
+    off = run_cli(*argv, "--out", tmp_path / "c", env={**env, "QUIZGEN_CACHE": "off"})
+    assert off.returncode == 0 and (tmp_path / "c/key.json").read_bytes() == (tmp_path / "a/key.json").read_bytes()
+
+
+def test_check_tries_every_format_generate_writes():
+    from quizgen.export import FORMATS
+
+    calls = []
+    real = pipeline.write_formats
+
+    def spy(quizset, renderer, formats, jobs=1):
+        calls.append((quizset.language, tuple(formats)))
+        return real(quizset, renderer, formats, jobs)
+    try:
+        pipeline.write_formats = spy
+        pipeline.check(str(SEED_BANK), versions=2)
+    finally:
+        pipeline.write_formats = real
+    assert sorted(calls) == [("en", tuple(FORMATS)), ("es", tuple(FORMATS))]
