@@ -80,11 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if a in COMMANDS), None) or next((a for a in argv if not a.startswith("-")), None)
     if command is None or command not in COMMANDS:
-        return _top_level(argv, build_parsers(), command)
+        return _top_level(argv, command)
     parser = build_parsers(command)[command]
     rest = list(argv)
     rest.remove(command)
     args = parser.parse_intermixed_args(rest)
+    if getattr(args, "quiet", False):
+        from .core import progress  # noqa: PLC0415
+
+        progress.QUIET = True
     tune_gc()
     # A terminated run (a CI timeout, `kill`) unwinds like an interrupt: no temporary folder is left behind.
     if threading.current_thread() is threading.main_thread():
@@ -114,19 +118,19 @@ def main(argv: list[str] | None = None) -> int:
         return 70
 
 
-def _top_level(argv: list[str], parsers: dict, command: str | None) -> int:
+def _top_level(argv: list[str], command: str | None) -> int:
     """`quizgen`, `quizgen --help`, `quizgen --version`, or a command that does not exist."""
     top = CommandParser(prog="quizgen", description=DESCRIPTION, allow_abbrev=False,
                         usage="quizgen COMMAND [options]   (quizgen COMMAND --help for a command's options)",
-                        epilog="commands:\n" + "".join(f"  {name:<10} {p.short_help}\n" for name, p in parsers.items()),
+                        epilog="commands:\n" + "".join(f"  {name:<10} {text}\n" for name, text in COMMANDS.items()),
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     top.add_argument("--version", action="version", version=f"quizgen {__version__}")
     if command is not None:
-        close = difflib.get_close_matches(command, list(parsers), n=1)
-        top.error(f"unknown command {command!r}; allowed: {', '.join(parsers)}"
+        close = difflib.get_close_matches(command, list(COMMANDS), n=1)
+        top.error(f"unknown command {command!r}; allowed: {', '.join(COMMANDS)}"
                   + (f" (did you mean {close[0]!r}?)" if close else ""))
     top.parse_args(argv)
-    top.error(f"a command is needed: {', '.join(parsers)}")
+    top.error(f"a command is needed: {', '.join(COMMANDS)}")
     return 2
 
 
@@ -136,23 +140,30 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def _command(name: str, short_help: str, **kwargs) -> CommandParser:
+def _command(name: str, **kwargs) -> CommandParser:
     parser = CommandParser(prog=f"quizgen {name}", allow_abbrev=False, **kwargs)
     parser.register("action", None, Once)       # every plain option
     parser.register("action", "store", Once)
-    parser.short_help = short_help
     return parser
 
 
-COMMANDS = ("generate", "grade", "check", "solve", "schema")
+COMMANDS = {"generate": "write problem sets and answer keys from a bank",
+            "grade": "grade submissions: grades, gradebooks, feedback, item statistics",
+            "check": "validate a bank and cross-check sampled versions with torch",
+            "solve": "output shape (or count) of a layer, with the worked steps",
+            "schema": "print a JSON Schema (the bank format, or the JSON output)"}
 
 
 def build_parsers(only: str | None = None) -> dict[str, CommandParser]:
-    """Every command's parser (``only``: that command's, and no other's modules imported: `solve`'s flags
-    come from the calculator's declarations)."""
-    gen = _command("generate", "write problem sets and answer keys from a bank",
-                   description="Write, per version, a problem set (handout/<version>/) and its answer key "
-                               "(keys/<version>/), and the formats asked for.")
+    """Every command's parser (``only``: that command's, and no other's modules imported: `generate`'s
+    formats and `solve`'s flags come from the plug-ins' declarations)."""
+    if only in (None, "generate"):
+        from .export import describe as formats  # noqa: PLC0415 - no torch: the formats declare themselves
+    else:
+        formats = str
+    gen = _command("generate", description="Write, per version, a problem set (handout/<version>/) and its "
+                                           "answer key (keys/<version>/), and the formats asked for.",
+                   epilog=formats(), formatter_class=argparse.RawDescriptionHelpFormatter)
     gen.add_argument("bank", help="the YAML bank")
     gen.add_argument("--versions", type=_positive, metavar="N", help="versions v1..vN (default 1)")
     gen.add_argument("--roster", metavar="FILE",
@@ -161,24 +172,24 @@ def build_parsers(only: str | None = None) -> dict[str, CommandParser]:
     gen.add_argument("--seed", type=int, help="the seed (default: the bank's seed, else 0)")
     gen.add_argument("--lang", choices=["es", "en"], help="language of the texts (default: the bank's)")
     gen.add_argument("--format", default=DEFAULT_FORMATS, metavar="FORMATS",
-                     help=f"comma-separated: markdown, html, json, sheet, moodle, gift, canvas, qti21 (default "
-                          f"{DEFAULT_FORMATS}; --roster adds sheet)")
+                     help=f"comma-separated, from the list below (default {DEFAULT_FORMATS}; --roster adds sheet)")
     gen.add_argument("--out", default="out", metavar="DIR", help="output directory (default out)")
     gen.add_argument("--templates", metavar="DIR", help="a directory of template overrides")
     gen.add_argument("--jobs", type=_positive, default=1, metavar="N",
                      help="write the formats in N processes (the files are the same as with 1; default 1)")
+    gen.add_argument("--quiet", action="store_true", help="no progress bars (shown on a terminal only)")
     gen.set_defaults(run=run_generate)
 
-    chk = _command("check", "validate a bank and cross-check sampled versions with torch",
-                   description="Validate a bank and cross-check every answer of N sampled versions with torch, "
+    chk = _command("check", description="Validate a bank and cross-check every answer of N sampled versions with torch, "
                                "writing nothing.")
     chk.add_argument("bank")
     chk.add_argument("--versions", type=_positive, default=20, metavar="N", help="versions to sample (default 20)")
     chk.add_argument("--seed", type=int)
+    chk.add_argument("--quiet", action="store_true", help="no progress bars (shown on a terminal only)")
     chk.set_defaults(run=run_check)
 
     grade = _command(
-        "grade", "grade submissions: grades, gradebooks, feedback, item statistics",
+        "grade",
         description="Grade a file of submissions (CSV, .xlsx, .ods or JSON) against the key, regenerated from "
                     "BANK (and --seed), or read from --key KEY.json. Writes grades.csv, answers.csv, rejected.csv, "
                     "gradebook-moodle.csv, gradebook-canvas.csv, feedback/<student>.md|html, item-stats.csv|json "
@@ -206,13 +217,13 @@ def build_parsers(only: str | None = None) -> dict[str, CommandParser]:
     grade.add_argument("--json", action="store_true", help="print the summary as JSON")
     grade.add_argument("--jobs", type=_positive, default=1, metavar="N",
                        help="grade in N processes (the reports are the same as with 1; default 1)")
+    grade.add_argument("--quiet", action="store_true", help="no progress bars (shown on a terminal only)")
     grade.set_defaults(run=run_grade)
 
     parsers = {"generate": gen, "grade": grade, "check": chk}
     if only in (None, "solve"):
         parsers["solve"] = _solve_parser()
-    schema = _command("schema", "print a JSON Schema (the bank format, or the JSON output)",
-                      description="Print the JSON Schema of the bank format (default) or of key.json (output).")
+    schema = _command("schema", description="Print the JSON Schema of the bank format (default) or of key.json (output).")
     schema.add_argument("which", nargs="?", choices=["bank", "output"], default="bank")
     schema.set_defaults(run=run_schema)
     parsers["schema"] = schema
@@ -229,7 +240,7 @@ def build_parsers(only: str | None = None) -> dict[str, CommandParser]:
 def _solve_parser() -> CommandParser:
     from . import calculator  # noqa: PLC0415 - no torch: the flags come from the operations' declarations
 
-    solve = _command("solve", "output shape (or count) of a layer, with the worked steps",
+    solve = _command("solve",
                      description="Output shape of a convolution, transposed convolution or pooling, a layer's "
                                  "parameters, or a stack's receptive field, with the worked steps. Sizes are N "
                                  "(every dimension) or HxW.",

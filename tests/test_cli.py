@@ -47,3 +47,49 @@ def test_a_flag_given_twice_with_two_values_is_refused(tmp_path):
     result = run_cli("generate", SEED_BANK, "--out", tmp_path / "a", "--out", tmp_path / "b")
     assert result.returncode == 2 and "--out given twice" in result.stderr
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_generate_help_lists_every_format_from_its_declaration():
+    from quizgen.export import FORMATS
+
+    result = run_cli("generate", "--help")
+    for name, fmt in FORMATS.items():
+        assert f"  {name:<9} {fmt.help}" in result.stdout
+
+
+def on_a_terminal(*argv, env=None):
+    """The command run with a terminal for its output (a pseudo-terminal), and what it wrote there."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main, child = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "quizgen", *map(str, argv)], stdin=child, stdout=child,
+                               stderr=child, env={**os.environ, **(env or {})})
+    os.close(child)
+    out = b""
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    process.wait()
+    os.close(main)
+    return process.returncode, out.decode("utf-8", "replace")
+
+
+def test_progress_shows_on_a_terminal_only_and_not_with_quiet(tmp_path):
+    fast = {"QUIZGEN_PROGRESS_DELAY": "0"}
+    code, shown = on_a_terminal("generate", SEED_BANK, "--versions", "300", "--format", "json", "--out",
+                                tmp_path / "a", env=fast)
+    assert code == 0 and "drafting" in shown and "version/s" in shown
+    code, quiet = on_a_terminal("generate", SEED_BANK, "--versions", "300", "--format", "json", "--out",
+                                tmp_path / "b", "--quiet", env=fast)
+    assert code == 0 and "drafting" not in quiet
+    piped = run_cli("generate", SEED_BANK, "--versions", "300", "--format", "json", "--out", tmp_path / "c",
+                    env={**__import__("os").environ, **fast})
+    assert piped.returncode == 0 and "drafting" not in piped.stderr + piped.stdout

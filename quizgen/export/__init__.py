@@ -16,7 +16,15 @@ VERSIONS_PER_PART = 200   # versions written together, by formats that write ver
 
 
 class Format:
+    """A format declares itself: ``name`` (what --format takes), ``help`` (one line for --help and the README),
+    ``writes`` (the files it writes), ``per_version`` (a file per version, or one for the whole set) and
+    ``needs`` (what it needs that the others do not, "" if nothing). `generate --help` is written from these."""
+
     name = ""
+    help = ""
+    writes = ""
+    per_version = False
+    needs = ""
 
     def files(self, quizset, renderer) -> dict[str, bytes]:
         """{relative path: content} for the whole set."""
@@ -53,6 +61,7 @@ class PerVersionTemplates(Format):
     (keys/<version>/)."""
 
     extension = ""
+    per_version = True
 
     def files(self, quizset, renderer):
         return self.write(quizset, renderer, range(len(quizset.versions)))
@@ -118,3 +127,12 @@ def lms_pictures(slots, renderer, language) -> dict:
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
+
+
+def describe() -> str:
+    """The formats, for `quizgen generate --help` (written from their declarations)."""
+    lines = ["formats (--format, comma-separated):"]
+    for name, fmt in FORMATS.items():
+        needs = f"; needs {fmt.needs}" if fmt.needs else ""
+        lines.append(f"  {name:<9} {fmt.help}: {fmt.writes}{needs}")
+    return "\n".join(lines)

@@ -17,6 +17,8 @@ def blanks_are_text(item) -> bool:
 @register
 class Canvas(Format):
     name = "canvas"
+    help = 'a Canvas quiz (QTI 1.2 package for classic quizzes): a question group per question'
+    writes = 'canvas.zip'
 
     def files(self, quizset, renderer):
         ident = lms.package_id(quizset)

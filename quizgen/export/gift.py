@@ -15,6 +15,8 @@ def expressible(item) -> bool:
 @register
 class Gift(Format):
     name = "gift"
+    help = 'a GIFT question bank (Moodle and others; no pictures, no matrices)'
+    writes = 'quiz.gift'
 
     def files(self, quizset, renderer):
         words = renderer.words(quizset.language)

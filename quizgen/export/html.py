@@ -7,6 +7,8 @@ from . import PerVersionTemplates, register
 @register
 class Html(PerVersionTemplates):
     name = "html"
+    help = 'practice pages that check answers (they hold the answers) and keys, pictures inline'
+    writes = 'handout/<version>/problems.html, keys/<version>/key.html'
     extension = "html"
 
     def context(self, quizset, version, renderer):

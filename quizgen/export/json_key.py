@@ -9,6 +9,8 @@ from . import Format, register, version_batches
 @register
 class Json(Format):
     name = "json"
+    help = "every version's key, the machine-readable contract grading and exports read"
+    writes = 'key.json'
 
     def files(self, quizset, renderer):
         return self.join(quizset, [self.write(quizset, renderer, range(len(quizset.versions)))])

@@ -6,6 +6,8 @@ from . import PerVersionTemplates, picture_name, register
 @register
 class Markdown(PerVersionTemplates):
     name = "markdown"
+    help = 'problem sets and keys in Markdown, with their pictures as SVG files'
+    writes = 'handout/<version>/problems.md, keys/<version>/key.md'
     extension = "md"
 
     def pictures(self, quizset, version, renderer):

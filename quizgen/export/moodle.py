@@ -8,6 +8,8 @@ from . import Format, lms, lms_context, register
 @register
 class Moodle(Format):
     name = "moodle"
+    help = 'a Moodle XML question bank: a category per question, a question per version'
+    writes = 'moodle.xml'
 
     def files(self, quizset, renderer):
         text = renderer.render("moodle/quiz.xml.j2", **lms_context(quizset, renderer))

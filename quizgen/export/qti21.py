@@ -12,6 +12,8 @@ from . import Format, lms, lms_context, register
 @register
 class Qti21(Format):
     name = "qti21"
+    help = 'an IMS QTI 2.1 package (TAO, ONYX, Inspera...): a section per question drawing one version'
+    writes = 'qti21.zip'
 
     def files(self, quizset, renderer):
         test_id = lms.package_id(quizset)

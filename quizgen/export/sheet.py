@@ -16,6 +16,8 @@ BOM = "\ufeff".encode("utf-8")
 @register
 class Sheet(Format):
     name = "sheet"
+    help = 'the response sheet to fill in, and the same sheet filled with the right answers'
+    writes = 'responses.csv, responses-key.csv'
 
     def files(self, quizset, renderer):
         ids = [q.id for q in quizset.versions[0].questions]

@@ -12,6 +12,7 @@ from ..core.errors import QuizgenError
 from ..core.filenames import SafeNames
 from ..core.output import check_target, write_files
 from ..core.parallel import ordered_map
+from ..core.progress import progress
 from ..core.record import Draft, Question
 from ..export import FORMATS
 from ..grade.roster import Roster, read_roster
@@ -119,7 +120,8 @@ def build(bank: Bank, version_ids: list[str], seed: int, language: str, renderer
     """Draft every version, confirm the fresh drafts with torch (in one batch), render each draft once.
     ``drafted_hook`` runs between drafting (where a bank's spaces and constraints are checked) and torch."""
     drafter = Drafter(bank, seed)
-    drafted = [(version, drafter.version(version)) for version in version_ids]
+    drafted = [(version, drafter.version(version))
+               for version in progress(version_ids, len(version_ids), "drafting", "version")]
     if drafted_hook:
         drafted_hook()
     crosscheck.cross_check(drafter.take_fresh(), bank.file)
@@ -143,7 +145,7 @@ def write_formats(quizset: QuizSet, renderer: Renderer, formats: list[str], jobs
     with ``jobs`` > 1 the parts run in that many processes, which inherit the set (nothing is copied to
     them) and send back bytes; each format joins its parts in order."""
     tasks = [(name, part) for name in formats for part in FORMATS[name].parts(quizset)]
-    results = ordered_map(_write_part, (quizset, renderer), tasks, jobs)
+    results = progress(ordered_map(_write_part, (quizset, renderer), tasks, jobs), len(tasks), "writing", "part")
     done: dict[str, list] = {name: [] for name in formats}
     for (name, _), files in zip(tasks, results):
         done[name].append(files)
@@ -188,7 +190,8 @@ def check(bank_path: str, versions: int = 20, seed: int | None = None) -> tuple[
     renderer = Renderer()
     seed = bank.seed if seed is None else seed
     drafter = Drafter(bank, seed)
-    drafted = [(f"v{n}", drafter.version(f"v{n}")) for n in range(1, versions + 1)]
+    drafted = [(f"v{n}", drafter.version(f"v{n}"))
+               for n in progress(range(1, versions + 1), versions, "drafting", "version")]
     crosscheck.cross_check(drafter.take_fresh(), bank.file)
     for language in LANGUAGES:
         quizset = QuizSet(bank, seed, language, render_versions(drafted, renderer, language))

@@ -23,6 +23,7 @@ from typing import Iterable, Iterator
 from ..answers.credit import Marking, mark
 from ..core.caches import remember
 from ..core.errors import QuizgenError
+from ..core.progress import progress
 from ..generate.bank import load_bank
 from ..generate.fingerprint import Fingerprint, another_bank, changed_questions, difference
 from .handed_out import HandedOut, is_numbered
@@ -554,7 +555,7 @@ def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canva
     before = _stamp(submissions_path)
     opened = open_key(submissions_path, renderer, **inputs)
     key, source, placer = opened.key, opened.source, opened.placer
-    accounting = account(source.rows(), placer)
+    accounting = account(progress(source.rows(), None, "reading", "row"), placer)
     accounting.notes[:0] = opened.notes + placer.handed.notes
     repeated = sorted(getattr(source, "repeated_headers", ()))
     if repeated:
@@ -566,7 +567,8 @@ def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canva
         reports = ReportWriter(staging, key, renderer, canvas_id)
         tasks = ((rows, reports.stems.stems(rows))
                  for rows in chunks(accepted_rows(source.rows(), accounting, placer)))
-        for report in ordered_map(_grade_and_report, (key, reports.context), tasks, jobs):
+        graded = ordered_map(_grade_and_report, (key, reports.context), tasks, jobs)
+        for report in progress(graded, -(-accounting.graded // CHUNK), "grading", "chunk"):
             reports.take(report)
         summary = reports.finish(accounting, source, opened.regraded)
         if _stamp(submissions_path) != before:      # the passes would not have read the same rows
