@@ -35,8 +35,10 @@ sys.path.insert(0, str(ROOT))
 
 from quizgen.cli import tune_gc  # noqa: E402
 from quizgen.export import FORMATS  # noqa: E402
-from quizgen.generate import crosscheck
-from quizgen.generate import pipeline  # noqa: E402
+from quizgen.generate import (
+    crosscheck,
+    pipeline,  # noqa: E402
+)
 from quizgen.generate.bank import load_bank  # noqa: E402
 from quizgen.grade import driver as grade  # noqa: E402
 from quizgen.render.renderer import Renderer  # noqa: E402

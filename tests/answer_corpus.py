@@ -1,7 +1,8 @@
 """What the answer parsers are tried on, shared by the Python parser's tests and the practice page's
-(templates/html/practice.js): the keys each answer kind is read against."""
+(templates/html/practice.js): every answer kind of the registry (answers.kinds) with the key its documented
+syntax is read against, so a kind or a syntax added there is tried in both parsers without a line here."""
+from quizgen.answers.kinds import KINDS
 
-OPTIONS = {"value": "kernel_too_large", "letter": "f",
-           "options": [{"letter": "a", "code": "valid", "text": "Valid: torch accepts it"},
-                       {"letter": "f", "code": "kernel_too_large", "text": "Invalid: kernel larger than the padded input"}]}
-EXPECTED = {"shape": [3, 4], "matrix": [[1, 2, 3], [4, 5, 6]], "padding": [[0, 1], [1, 1]], "choice": OPTIONS}
+EXPECTED = {name: kind.key for name, kind in KINDS.items()}
+OPTIONS = EXPECTED["choice"]
+SYNTAX = [(name, text) for name, kind in KINDS.items() for text in kind.syntax]

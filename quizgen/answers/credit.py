@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..core.record import answer_text
+from .kinds import KINDS, answer_text
 from .parse import Blank, Malformed, parse
 
 DIAGNOSIS_TOLERANCE = 0.01   # how near a typed decimal must be to a non-integer mistake (2.67 for 8/3)
@@ -64,7 +64,7 @@ def mark(question: dict, text) -> Marking:
         shape_mistakes = [m for m in mistakes if m.get("of") == "shape"]
         return Marking("wrong", value=plain(got), wrong_shape=list(_shape(got)),
                        mistakes=diagnose(list(_shape(got)), list(_shape(answer["value"])), shape_mistakes, Policy()))
-    right, parts = _parts_right(kind, got, answer["value"], policy)
+    right, parts = KINDS[kind].parts_right(got, answer["value"], policy)
     all_right = right == parts
     credit = 1.0 if all_right else (right / parts if policy.partial_credit == "proportional" else 0.0)
     status = "correct" if all_right else "partial" if credit > 0 else "wrong"
@@ -75,22 +75,6 @@ def mark(question: dict, text) -> Marking:
 
 def _shape(matrix) -> tuple:
     return (len(matrix), len(matrix[0]) if matrix else 0)
-
-
-def _parts_right(kind: str, got, want, policy: Policy) -> tuple[int, int]:
-    if kind == "choice":
-        return int(got == want), 1
-    if kind == "matrix":
-        cells = [(g, w) for grow, wrow in zip(got, want) for g, w in zip(grow, wrow)]
-        return sum(policy.close(g, w) for g, w in cells), len(cells)
-    if kind == "padding":
-        return sum(list(g) == list(w) for g, w in zip(got, want)), len(want)
-    if kind == "number":
-        return int(policy.close(got, want)), 1
-    if kind == "set":   # each value found counts, each value too many takes one back
-        found = len(set(got) & {Fraction(w) for w in want})
-        return max(0, found - (len(got) - found)), len(want) or int(bool(got))
-    return sum(g == w for g, w in zip(got, want)), len(want)    # shapes: sizes are integers, compared exactly
 
 
 def _same(got, value, policy: Policy) -> bool:

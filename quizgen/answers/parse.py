@@ -63,7 +63,9 @@ def parse(kind: str, text, expected=None):
         return BLANK
     if kind != "choice":
         text = _WRAPPER.sub(r"\1", text).strip()
-    return PARSERS[kind](text, expected)
+    from .kinds import KINDS  # noqa: PLC0415 - the registry names this module's parsers
+
+    return KINDS[kind].parse(text, expected)
 
 
 def _normalise(text: str) -> str:
@@ -277,7 +279,3 @@ def parse_set(text: str, expected=None):
             return Malformed("not_an_integer", part)
         values.add(value)
     return Parsed(sorted(Fraction(v) for v in values))
-
-
-PARSERS = {"shape": parse_shape, "tensor_shape": parse_shape, "matrix": parse_matrix, "padding": parse_padding,
-           "choice": parse_choice, "number": parse_number, "set": parse_set}

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from ..answers.credit import Policy, diagnosis_margin
-from ..core.record import answer_text
+from ..answers.kinds import KINDS, answer_text
 
 MIN_CHOICES = 3   # fewer options give the answer away (or, in Moodle, are refused): blanks instead
 
@@ -57,7 +57,7 @@ def item_of(question) -> Item:
     choices = _mistake_choices(question) if question.lms.get("multiple_choice") else []
     if len(choices) >= MIN_CHOICES:
         return Item(question, "choice", kind, choices=choices)
-    blanks = BLANKS[kind](question)
+    blanks = _blanks(question)
     rows, cols = (len(question.answer["value"]), len(question.answer["value"][0])) if kind == "matrix" else (0, 0)
     return Item(question, "numerical" if len(blanks) == 1 else "blanks", kind, blanks, rows=rows, cols=cols)
 
@@ -70,71 +70,34 @@ def tolerance(question, value) -> float:
     return round(grading["tolerance"]["absolute"] + grading["tolerance"]["relative"] * abs(value), 12)
 
 
-def _wrong_per_part(question, index_of) -> dict:
-    """Per part (dimension or cell): the wrong values known mistakes give there, first mistake first."""
+def _wrong_per_part(question, kind) -> dict:
+    """Per part (dimension or cell, by name): the wrong values known mistakes give there, first mistake first."""
     policy = Policy.of({"grading": question.grading})
+    right = dict(kind.parts(question.answer["value"]))
     per_part: dict = {}
     for mistake in question.mistakes:
-        if mistake.get("of") or not (mistake.get("per_dimension") or question.answer["kind"] in WHOLE_MISTAKES):
+        if mistake.get("of") or not (mistake.get("per_dimension") or kind.whole_mistakes):
             continue    # shapes of a matrix, and mistakes only recognisable whole (a swap), stay out
-        for part, (wrong, right) in index_of(mistake["value"], question.answer["value"]):
-            if wrong != right and all(wrong != seen for seen, _, _ in per_part.get(part, [])):
+        for part, wrong in kind.parts(mistake["value"]):
+            if part in right and wrong != right[part] and all(wrong != seen for seen, _, _ in per_part.get(part, [])):
                 margin = round(diagnosis_margin(wrong, policy), 12)
                 per_part.setdefault(part, []).append((wrong, margin, mistake["code"]))
     return per_part
 
 
-def _shape_blanks(question) -> list[NumberBlank]:
-    names = ("height", "width")
+def _blanks(question) -> list[NumberBlank]:
+    """The blanks of a question, one per part of its answer kind (answers.kinds: a shape's height and width,
+    a matrix's cells, a set's smallest and largest value...), integers exact, decimals within the bank's
+    tolerance, each with the wrong values known mistakes give there."""
+    kind = KINDS[question.answer["kind"]]
     value = question.answer["value"]
-    wrong = _wrong_per_part(question, lambda m, a: enumerate(zip(m, a)))
-    return [NumberBlank(n[0], v, 0.0, tuple(wrong.get(d, ()))) for d, (n, v) in enumerate(zip(names, value))]
-
-
-def _matrix_blanks(question) -> list[NumberBlank]:
-    value = question.answer["value"]
-    cells = lambda m, a: (((r, c), (m[r][c], a[r][c])) for r in range(len(a)) for c in range(len(a[0])))  # noqa: E731
-    wrong = _wrong_per_part(question, cells)
-    return [NumberBlank(f"r{r + 1}c{c + 1}", v, tolerance(question, v),
-                  tuple(wrong.get((r, c), ())))
-            for r, row in enumerate(value) for c, v in enumerate(row)]
-
-
-def _padding_blanks(question) -> list[NumberBlank]:
-    value = question.answer["value"]
-    sides = lambda m, a: (((d, s), (m[d][s], a[d][s])) for d in range(len(a)) for s in (0, 1))  # noqa: E731
-    wrong = _wrong_per_part(question, sides)
-    return [NumberBlank(f"{dim[0]}_{side}", value[d][s], 0.0, tuple(wrong.get((d, s), ())))
-            for d, dim in enumerate(("height", "width")) for s, side in enumerate(("before", "after"))]
-
-
-def _tensor_shape_blanks(question) -> list[NumberBlank]:
-    value = question.answer["value"]
-    wrong = _wrong_per_part(question, lambda m, a: enumerate(zip(m, a)))
-    return [NumberBlank(f"d{d + 1}", v, 0.0, tuple(wrong.get(d, ()))) for d, v in enumerate(value)]
-
-
-def _number_blank(question) -> list[NumberBlank]:
-    value = question.answer["value"]
-    wrong = _wrong_per_part(question, lambda m, a: [(0, (m, a))])
-    return [NumberBlank("n", value, tolerance(question, value), tuple(wrong.get(0, ())))]
-
-
-def _set_blanks(question) -> list[NumberBlank]:
-    """A set of integers in an LMS: its smallest and its largest value. Every set quizgen asks for is a run
-    of consecutive integers (an output size is monotonic in each parameter), so the two say it whole."""
-    value = question.answer["value"]
-    if value != list(range(value[0], value[-1] + 1)):
+    if kind.name == "set" and value != list(range(value[0], value[-1] + 1)):
+        # every set quizgen asks for is a run of consecutive integers (an output size is monotonic in each
+        # parameter, and inverse candidates have no gaps): the smallest and the largest say it whole
         raise AssertionError(f"{question.id}: the set {value} is not a run of integers")   # a question-type bug
-    ends = lambda m, a: [(0, (min(m), a[0])), (1, (max(m), a[-1]))] if m else []  # noqa: E731
-    wrong = _wrong_per_part(question, ends)
-    return [NumberBlank(name, v, 0.0, tuple(wrong.get(n, ())))
-            for n, (name, v) in enumerate((("smallest", value[0]), ("largest", value[-1])))]
-
-
-BLANKS = {"shape": _shape_blanks, "tensor_shape": _tensor_shape_blanks, "matrix": _matrix_blanks,
-          "padding": _padding_blanks, "number": _number_blank, "set": _set_blanks}
-WHOLE_MISTAKES = ("matrix", "number", "set")   # kinds whose mistakes give feedback per part though made whole
+    wrong = _wrong_per_part(question, kind)
+    return [NumberBlank(name, v, tolerance(question, v) if kind.decimals else 0.0, tuple(wrong.get(name, ())))
+            for name, v in kind.parts(value)]
 
 
 def _options(question) -> list[Choice]:

@@ -10,8 +10,8 @@ from ..core.record import Check
 from ..generate.reference import ChannelConv, Conv
 from ..generate.sampling import Config
 from . import QuestionType, register
-from .fields import channels_field, choice, conv_fields
 from .common import draft, scalar_space, torch_call
+from .fields import channels_field, choice, conv_fields
 from .transposed_size import _unless, known_literal
 
 ASKS = ("output_shape", "weight_shape", "params", "macs")

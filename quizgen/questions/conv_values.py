@@ -4,8 +4,8 @@ from __future__ import annotations
 from ..arithmetic import conv as ar
 from ..generate.sampling import NAMED_KERNELS, fill, plain_matrix
 from . import QuestionType, register
-from .fields import VALUE_SIZE, conv_fields
 from .common import draft, shape_check, size_mistakes
+from .fields import VALUE_SIZE, conv_fields
 
 CELLS_SHOWN = 4  # worked product-sums; beyond this the rest follow "in the same way"
 

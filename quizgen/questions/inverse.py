@@ -10,8 +10,8 @@ from ..core.record import Check
 from ..generate.reference import Conv
 from ..generate.sampling import Config
 from . import QuestionType, register
-from .fields import choice, conv_fields
 from .common import draft
+from .fields import choice, conv_fields
 
 UNKNOWNS = ("input", "kernel", "stride", "padding", "dilation")
 SYMBOLS = {"input": "M", "kernel": "K", "stride": "S", "padding": "P", "dilation": "D"}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from ..arithmetic import conv as ar
 from . import QuestionType, register
-from .fields import conv_fields
 from .common import draft, shape_check, size_mistakes
+from .fields import conv_fields
 
 
 @register

@@ -10,8 +10,8 @@ from ..core.record import Check
 from ..generate.reference import Pool
 from ..generate.sampling import Config, fill, plain_matrix
 from . import QuestionType, register
-from .fields import DILATION, PADDING, STRIDE, VALUE_SIZE, boolean, choice, conv_fields, dim_space, image, kernel
 from .common import cell_steps, draft, scalar_space, shape_mistakes_of, torch_call, values_step
+from .fields import DILATION, PADDING, STRIDE, VALUE_SIZE, boolean, choice, conv_fields, dim_space, image, kernel
 from .transposed_size import _unless, known_literal
 
 CELLS_SHOWN = 4

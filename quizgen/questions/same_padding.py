@@ -7,8 +7,8 @@ from ..arithmetic import conv as ar
 from ..core.record import Check
 from ..generate.reference import Conv
 from . import QuestionType, register
-from .fields import DILATION, Bounds, dim_space, image, kernel
 from .common import draft
+from .fields import DILATION, Bounds, dim_space, image, kernel
 
 
 @register

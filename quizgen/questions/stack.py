@@ -13,8 +13,8 @@ from ..core.errors import InvalidConfiguration
 from ..core.record import Check
 from ..generate.reference import Stack
 from . import QuestionType, register
-from .fields import choice, image, layers_field
 from .common import draft, scalar_space
+from .fields import choice, image, layers_field
 
 ASKS = ("output_size", "receptive_field")
 MAX_PROBE = 10_000_000      # values of the row torch measures a receptive field on

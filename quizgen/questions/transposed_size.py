@@ -8,8 +8,8 @@ from ..core.record import Check
 from ..generate.reference import TransposedConv
 from ..generate.sampling import Config, dim_candidates
 from . import QuestionType, register
-from .fields import PADDING, conv_fields, dim_space
 from .common import draft, shape_mistakes_of, torch_call
+from .fields import PADDING, conv_fields, dim_space
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from ..arithmetic import conv as ar
 from . import QuestionType, register
-from .fields import RULES, Bounds, conv_fields
 from .common import draft, shape_check
+from .fields import RULES, Bounds, conv_fields
 
 OPTIONS = ("valid",) + ar.REASONS
 LETTERS = "abcdefghij"

@@ -14,11 +14,12 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
+from ..answers.kinds import answer_text, notations
 from ..arithmetic.conv import format_number, people_number
 from ..core.caches import remember
 from ..core.errors import QuizgenError
 from ..core.paths import cache_folder, data_dir
-from ..core.record import Draft, Question, answer_text, notations
+from ..core.record import Draft, Question
 
 LANGUAGES = ("es", "en")
 SVG_CACHE = 4096   # pictures kept for reuse in one run

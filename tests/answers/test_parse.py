@@ -1,11 +1,14 @@
 """Parsing what students type: every accepted syntax, the format errors, and no crash on any string."""
+import re
 from fractions import Fraction
 
 import pytest
-from answer_corpus import EXPECTED, OPTIONS
+from answer_corpus import EXPECTED, OPTIONS, SYNTAX
+from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quizgen.answers.kinds import KINDS
 from quizgen.answers.parse import BLANK, Malformed, Parsed, number, parse
 
 SQUARE = [[1, 2], [3, 4]]
@@ -125,3 +128,26 @@ def test_every_written_integer_matrix_reads_back_as_itself(rows, style):
     text = {"json": str(rows), "semicolons": "; ".join(" ".join(map(str, r)) for r in rows),
             "lines": "\n".join(" ".join(map(str, r)) for r in rows)}[style]
     assert value("matrix", text, rows) == rows
+
+
+@pytest.mark.parametrize("kind,text", SYNTAX)
+def test_every_documented_way_of_writing_an_answer_is_read(kind, text):
+    assert isinstance(parse(kind, text, EXPECTED[kind]), Parsed), (kind, text)
+
+
+def _readme_rows() -> dict[str, str]:
+    """The rows of the README's table of accepted answers, by kind (the first word of the first cell)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("### How answers are read", 1)[1].split("\n\n| kind |", 1)[1].split("\n\n", 1)[0]
+    rows = [line.split("|") for line in table.splitlines()[2:]]
+    return {cells[1].split()[0]: cells[2] for cells in rows}
+
+
+def test_the_readme_table_has_a_row_for_every_kind_and_its_examples_are_read():
+    rows = _readme_rows()
+    assert sorted(rows) == sorted(KINDS)
+    for kind, accepted in rows.items():
+        examples = [e for e in re.findall(r"`([^`]+)`", accepted) if "..." not in e]
+        assert examples, kind
+        for text in examples:
+            assert isinstance(parse(kind, text, EXPECTED[kind]), Parsed), (kind, text)

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from answer_corpus import EXPECTED
+from answer_corpus import EXPECTED, SYNTAX
 from conftest import PRACTICE_BANK, ROOT, SEED_BANK, run_cli
 
 from quizgen.answers.credit import mark, plain
@@ -108,7 +108,12 @@ def run_node(batch):
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize("batch", [cases, new_cases], ids=["shape-matrix-padding-choice", "tensor_shape-number-set"])
+def syntax_cases():
+    """Every kind's documented syntax (answers.kinds), each read against the kind's key."""
+    return [{"kind": kind, "text": text, "expected": EXPECTED[kind]} for kind, text in SYNTAX]
+
+
+@pytest.mark.parametrize("batch", [syntax_cases, cases, new_cases], ids=["documented", "every-kind", "new-kinds"])
 def test_the_page_reads_answers_exactly_as_the_grader_does(batch):
     batch = batch()
     for case, js in zip(batch, run_node(batch), strict=True):
@@ -118,6 +123,13 @@ def test_the_page_reads_answers_exactly_as_the_grader_does(batch):
                 pytest.approx(py["value"], rel=1e-12) == js["value"], case
         else:
             assert js == py, case
+
+
+def test_the_page_reads_every_documented_syntax():
+    batch = syntax_cases()
+    assert sorted({case["kind"] for case in batch}) == sorted(EXPECTED)
+    readings = run_node(batch)
+    assert [case for case, js in zip(batch, readings) if "value" not in js] == []
 
 
 def test_the_new_kinds_read_what_the_readme_promises():

@@ -9,8 +9,7 @@ import pytest
 from conftest import BANKS, PRACTICE_BANK, ROOT, SEED_BANK, run_cli
 
 from quizgen.core.errors import ReferenceMismatch
-from quizgen.generate import reference
-from quizgen.generate import pipeline
+from quizgen.generate import pipeline, reference
 from quizgen.generate.schema import bank_schema, output_schema
 
 

@@ -6,10 +6,9 @@ import time
 
 import pytest
 import yaml
+from conftest import BANKS, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import BANKS, run_cli
 
 from quizgen.core.errors import QuizgenError
 from quizgen.generate import pipeline

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import BANKS, ROOT
 
 from quizgen.core.errors import QuizgenError

@@ -1,0 +1,154 @@
+"""The answer kinds: one registry that the grader, the exports and the practice page read, so that what a
+kind accepts, how it is credited, how it is written and how an LMS asks it are said once.
+
+Each kind gives:
+- ``parse``: a typed text to its value (answers.parse; the practice page's script is its port, and both are
+  tried on the same corpus: ``syntax`` of every kind, grown with every syntax added);
+- ``parts_right``: how many of its parts are right, of how many (credit: answers.credit);
+- ``text``: the answer as a student writes it (the key, the response sheet, feedback);
+- ``notations``: the usual ways to write it, for LMS short answers that match text (GIFT);
+- ``parts``: its numbers, each named, as LMS blanks ask them (export.lms); None: asked as a choice;
+- ``decimals``: its parts may be decimals (the bank's tolerance applies), else integers, exact;
+- ``whole_mistakes``: its known mistakes are made on the whole value (feedback per part all the same);
+- ``syntax``: an example of every accepted way of writing it, with the key it is read against.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+from . import parse as P
+
+
+@dataclass(frozen=True)
+class AnswerKind:
+    name: str
+    parse: Callable
+    parts_right: Callable
+    text: Callable
+    notations: Callable
+    parts: Callable | None
+    decimals: bool
+    whole_mistakes: bool
+    key: object                      # a key the syntax examples are read against
+    syntax: tuple[str, ...]
+
+
+def _num(value) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _close_all(got, want, policy) -> int:
+    return sum(policy.close(g, w) for g, w in zip(got, want))
+
+
+# --- how each kind is written ---------------------------------------------------------------------
+
+def _shape_text(value) -> str:
+    return "x".join(str(v) for v in value)
+
+
+def _shape_notations(value) -> list[str]:
+    nums = [_num(v) for v in value]
+    return ["x".join(nums), "×".join(nums), " x ".join(nums), f"({', '.join(nums)})", " ".join(nums)]
+
+
+def _padding_text(value) -> str:
+    if all(before == after for before, after in value):
+        sides = [str(before) for before, _ in value]
+        return sides[0] if len(set(sides)) == 1 else "x".join(sides)
+    return "x".join(f"{before},{after}" for before, after in value)
+
+
+def _padding_notations(value) -> list[str]:
+    forms = [_padding_text(value)]
+    if all(before == after for before, after in value):
+        sides = [_num(before) for before, _ in value]
+        forms += ["x".join(sides), f"({', '.join(sides)})"]
+    return forms + ["[" + ", ".join(f"[{_num(b)}, {_num(a)}]" for b, a in value) + "]"]
+
+
+def _matrix_text(value) -> str:
+    return "[" + ", ".join("[" + ", ".join(_num(v) for v in row) + "]" for row in value) + "]"
+
+
+def _set_text(value) -> str:
+    return ", ".join(_num(v) for v in value) if value else "none"
+
+
+def _set_notations(value) -> list[str]:
+    nums = [_num(v) for v in value]
+    return [", ".join(nums), ",".join(nums), " ".join(nums), "{" + ", ".join(nums) + "}"] if nums else ["none"]
+
+
+def _set_right(got, want, policy) -> tuple[int, int]:
+    """Each value found counts, each value too many takes one back."""
+    found = len(set(got) & {Fraction(w) for w in want})
+    return max(0, found - (len(got) - found)), len(want) or int(bool(got))
+
+
+# --- the registry ------------------------------------------------------------------------------------
+
+SHAPE_SYNTAX = ("3x4", "3×4", "3 x 4", "3X4", "3*4", "(3, 4)", "[3,4]", "3 4", "3,4", "3, 4", "3;4",
+                "torch.Size([3, 4])", "３ｘ４")
+KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
+    AnswerKind("shape", P.parse_shape, lambda g, w, p: (sum(a == b for a, b in zip(g, w)), len(w)),
+               _shape_text, _shape_notations,
+               lambda v: [(name, size) for name, size in zip(("h", "w"), v)],
+               decimals=False, whole_mistakes=False, key=[3, 4], syntax=SHAPE_SYNTAX),
+    AnswerKind("tensor_shape", P.parse_shape, lambda g, w, p: (sum(a == b for a, b in zip(g, w)), len(w)),
+               _shape_text, _shape_notations,
+               lambda v: [(f"d{n + 1}", size) for n, size in enumerate(v)],
+               decimals=False, whole_mistakes=False, key=[2, 8, 5, 5],
+               syntax=("2x8x5x5", "2 × 8 × 5 × 5", "(2, 8, 5, 5)", "[2, 8, 5, 5]", "2 8 5 5",
+                       "torch.Size([2, 8, 5, 5])")),
+    AnswerKind("matrix", P.parse_matrix,
+               lambda g, w, p: (sum(p.close(a, b) for gr, wr in zip(g, w) for a, b in zip(gr, wr)),
+                                sum(len(row) for row in w)),
+               _matrix_text, lambda v: [_matrix_text(v)],
+               lambda v: [(f"r{r + 1}c{c + 1}", x) for r, row in enumerate(v) for c, x in enumerate(row)],
+               decimals=True, whole_mistakes=True, key=[[1, 2, 3], [4, 5, 6]],
+               syntax=("[[1, 2, 3], [4, 5, 6]]", "((1, 2, 3), (4, 5, 6))", "[1 2 3; 4 5 6]", "1 2 3; 4 5 6",
+                       "1 2 3\n4 5 6", "tensor([[1., 2., 3.], [4., 5., 6.]])",
+                       "array([[1, 2, 3],\n       [4, 5, 6]])", "[[1,2,3],[4,5,6]]", "1,5 2 3; 4 5 6")),
+    AnswerKind("padding", P.parse_padding,
+               lambda g, w, p: (sum(list(a) == list(b) for a, b in zip(g, w)), len(w)),
+               _padding_text, _padding_notations,
+               lambda v: [(f"{dim[0]}_{side}", v[d][s]) for d, dim in enumerate(("height", "width"))
+                          for s, side in enumerate(("before", "after"))],
+               decimals=False, whole_mistakes=False, key=[[0, 1], [1, 1]],
+               syntax=("1", "0,1x1,1", "[[0, 1], [1, 1]]", "1x2", "(1, 2)", "(0, 1), (1, 1)")),
+    AnswerKind("choice", P.parse_choice, lambda g, w, p: (int(g == w), 1), str, lambda v: [str(v)], None,
+               decimals=False, whole_mistakes=False,
+               key={"value": "kernel_too_large", "letter": "f",
+                    "options": [{"letter": "a", "code": "valid", "text": "Valid: torch accepts it"},
+                                {"letter": "b", "code": "output_too_small",
+                                 "text": "Invalid: the output would be empty"},
+                                {"letter": "f", "code": "kernel_too_large",
+                                 "text": "Invalid: kernel larger than the padded input"}]},
+               syntax=("f", "F", "f)", "(f)", "f.", "kernel_too_large", "kernel too large",
+                       "Invalid: kernel larger than the padded input",
+                       "f) Invalid: kernel larger than the padded input")),
+    AnswerKind("number", P.parse_number, lambda g, w, p: (int(p.close(g, w)), 1), _num, lambda v: [_num(v)],
+               lambda v: [("n", v)], decimals=True, whole_mistakes=True, key=12,
+               syntax=("12", "-4", "4.5", "4.", "4,5", ".5", "1e-3", "8/3", "tensor(12.)", "12.0")),
+    AnswerKind("set", P.parse_set, _set_right, _set_text, _set_notations,
+               lambda v: [("smallest", min(v)), ("largest", max(v))] if v else [],
+               decimals=False, whole_mistakes=True, key=[5, 6, 7],
+               syntax=("5, 6, 7", "5,6,7", "5 6 7", "{5, 6, 7}", "[5, 6, 7]", "5..7", "none")),
+)}
+
+
+def kind(name: str) -> AnswerKind:
+    return KINDS[name]
+
+
+def answer_text(kind_name: str, value) -> str:
+    """An answer as a student would write it: 3x3, [[4, 4], [4, 4]], 1 (or 1x2, or 0,1x1,1), b, 12, 5, 6, 7."""
+    return KINDS[kind_name].text(value) if kind_name in KINDS else str(value)
+
+
+def notations(answer: dict) -> list[str]:
+    """The usual ways to write an answer ({kind, value}), for LMS short answers that match text."""
+    return list(dict.fromkeys(KINDS[answer["kind"]].notations(answer["value"])))
