@@ -14,6 +14,7 @@ from typing import Callable
 
 from .arithmetic import conv as ar
 from .arithmetic import layers as L
+from .arithmetic.conv import shape_text
 from .core.errors import QuizgenError
 
 
@@ -125,7 +126,7 @@ def _integers(parts) -> tuple | None:
 
 
 def _shape_result(spec, steps) -> Result:
-    return Result("x".join(map(str, spec.output_shape)), {"output_shape": list(spec.output_shape)}, steps)
+    return Result(shape_text(spec.output_shape), {"output_shape": list(spec.output_shape)}, steps)
 
 
 def _conv(op, v) -> Result:

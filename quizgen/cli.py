@@ -18,6 +18,8 @@ from pathlib import Path
 
 from . import __version__
 from .core.errors import QuizgenError
+from .core.languages import DEFAULT as DEFAULT_LANGUAGE
+from .core.languages import LANGUAGES
 
 DEFAULT_FORMATS = "markdown,json"
 ID_COLUMN_HELP = ("the roster's column of student ids (default: the first of student_id, SIS User ID, matrícula, "
@@ -170,7 +172,7 @@ def build_parsers(only: str | None = None) -> dict[str, CommandParser]:
                      help="one version per student id (a CSV or spreadsheet with a student_id column)")
     gen.add_argument("--id-column", metavar="COLUMN", help=ID_COLUMN_HELP)
     gen.add_argument("--seed", type=int, help="the seed (default: the bank's seed, else 0)")
-    gen.add_argument("--lang", choices=["es", "en"], help="language of the texts (default: the bank's)")
+    gen.add_argument("--lang", choices=LANGUAGES, help="language of the texts (default: the bank's)")
     gen.add_argument("--format", default=DEFAULT_FORMATS, metavar="FORMATS",
                      help=f"comma-separated, from the list below (default {DEFAULT_FORMATS}; --roster adds sheet)")
     gen.add_argument("--out", default="out", metavar="DIR", help="output directory (default out)")
@@ -209,7 +211,7 @@ def build_parsers(only: str | None = None) -> dict[str, CommandParser]:
                        help="which column holds what, for a Forms export (see the README)")
     grade.add_argument("--regrade", action="store_true",
                        help="grade a sheet against its bank edited since the hand-out (lists what changed)")
-    grade.add_argument("--lang", choices=["es", "en"], help="language of the feedback (default: the bank's)")
+    grade.add_argument("--lang", choices=LANGUAGES, help="language of the feedback (default: the bank's)")
     grade.add_argument("--out", default="grades", metavar="DIR", help="output directory (default grades)")
     grade.add_argument("--templates", metavar="DIR", help="a directory of template overrides")
     grade.add_argument("--canvas-id", choices=["sis_user_id", "sis_login_id", "id"], default="sis_user_id",
@@ -259,7 +261,7 @@ def _solve_parser() -> CommandParser:
         else:
             metavar = {"count": "N", "layers": "LIST"}.get(flag.kind, "HxW")
             solve.add_argument("--" + name.replace("_", "-"), metavar=metavar, help=text)
-    solve.add_argument("--lang", choices=["es", "en"], default="en")
+    solve.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     solve.add_argument("--json", action="store_true", help='print {"output_shape": [...], "steps": [...]}')
     solve.set_defaults(run=run_solve)
     return solve
@@ -345,7 +347,7 @@ def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
     if summary.get("regraded"):
         lines.append(f"  regraded against the edited bank: changed since the sheet was made: "
                      f"{_listed(summary['regraded'], shown)}")
-    from .arithmetic.conv import people_number as people  # noqa: PLC0415
+    from .core.numbers import people_number as people  # noqa: PLC0415
 
     if summary["graded"]:
         mean, top = summary["mean_score"], summary["max_score"]

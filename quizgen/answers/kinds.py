@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
+from ..arithmetic.conv import shape_text
+from ..core.numbers import exact_text
 from . import parse as P
 
 
@@ -35,50 +37,38 @@ class AnswerKind:
     syntax: tuple[str, ...]
 
 
-def _num(value) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def _close_all(got, want, policy) -> int:
-    return sum(policy.close(g, w) for g, w in zip(got, want))
-
-
 # --- how each kind is written ---------------------------------------------------------------------
 
-def _shape_text(value) -> str:
-    return "x".join(str(v) for v in value)
-
-
 def _shape_notations(value) -> list[str]:
-    nums = [_num(v) for v in value]
-    return ["x".join(nums), "×".join(nums), " x ".join(nums), f"({', '.join(nums)})", " ".join(nums)]
+    nums = [exact_text(v) for v in value]
+    return [shape_text(nums), shape_text(nums, "×"), shape_text(nums, " x "), f"({', '.join(nums)})", " ".join(nums)]
 
 
 def _padding_text(value) -> str:
     if all(before == after for before, after in value):
         sides = [str(before) for before, _ in value]
-        return sides[0] if len(set(sides)) == 1 else "x".join(sides)
+        return sides[0] if len(set(sides)) == 1 else shape_text(sides)
     return "x".join(f"{before},{after}" for before, after in value)
 
 
 def _padding_notations(value) -> list[str]:
     forms = [_padding_text(value)]
     if all(before == after for before, after in value):
-        sides = [_num(before) for before, _ in value]
-        forms += ["x".join(sides), f"({', '.join(sides)})"]
-    return forms + ["[" + ", ".join(f"[{_num(b)}, {_num(a)}]" for b, a in value) + "]"]
+        sides = [exact_text(before) for before, _ in value]
+        forms += [shape_text(sides), f"({', '.join(sides)})"]
+    return forms + ["[" + ", ".join(f"[{exact_text(b)}, {exact_text(a)}]" for b, a in value) + "]"]
 
 
 def _matrix_text(value) -> str:
-    return "[" + ", ".join("[" + ", ".join(_num(v) for v in row) + "]" for row in value) + "]"
+    return "[" + ", ".join("[" + ", ".join(exact_text(v) for v in row) + "]" for row in value) + "]"
 
 
 def _set_text(value) -> str:
-    return ", ".join(_num(v) for v in value) if value else "none"
+    return ", ".join(exact_text(v) for v in value) if value else "none"
 
 
 def _set_notations(value) -> list[str]:
-    nums = [_num(v) for v in value]
+    nums = [exact_text(v) for v in value]
     return [", ".join(nums), ",".join(nums), " ".join(nums), "{" + ", ".join(nums) + "}"] if nums else ["none"]
 
 
@@ -94,11 +84,11 @@ SHAPE_SYNTAX = ("3x4", "3×4", "3 x 4", "3X4", "3*4", "(3, 4)", "[3,4]", "3 4", 
                 "torch.Size([3, 4])", "３ｘ４")
 KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
     AnswerKind("shape", P.parse_shape, lambda g, w, p: (sum(a == b for a, b in zip(g, w)), len(w)),
-               _shape_text, _shape_notations,
+               shape_text, _shape_notations,
                lambda v: [(name, size) for name, size in zip(("h", "w"), v)],
                decimals=False, whole_mistakes=False, key=[3, 4], syntax=SHAPE_SYNTAX),
     AnswerKind("tensor_shape", P.parse_shape, lambda g, w, p: (sum(a == b for a, b in zip(g, w)), len(w)),
-               _shape_text, _shape_notations,
+               shape_text, _shape_notations,
                lambda v: [(f"d{n + 1}", size) for n, size in enumerate(v)],
                decimals=False, whole_mistakes=False, key=[2, 8, 5, 5],
                syntax=("2x8x5x5", "2 × 8 × 5 × 5", "(2, 8, 5, 5)", "[2, 8, 5, 5]", "2 8 5 5",
@@ -130,7 +120,7 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
                syntax=("f", "F", "f)", "(f)", "f.", "kernel_too_large", "kernel too large",
                        "Invalid: kernel larger than the padded input",
                        "f) Invalid: kernel larger than the padded input")),
-    AnswerKind("number", P.parse_number, lambda g, w, p: (int(p.close(g, w)), 1), _num, lambda v: [_num(v)],
+    AnswerKind("number", P.parse_number, lambda g, w, p: (int(p.close(g, w)), 1), exact_text, lambda v: [exact_text(v)],
                lambda v: [("n", v)], decimals=True, whole_mistakes=True, key=12,
                syntax=("12", "-4", "4.5", "4.", "4,5", ".5", "1e-3", "8/3", "tensor(12.)", "12.0")),
     AnswerKind("set", P.parse_set, _set_right, _set_text, _set_notations,
@@ -138,10 +128,6 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
                decimals=False, whole_mistakes=True, key=[5, 6, 7],
                syntax=("5, 6, 7", "5,6,7", "5 6 7", "{5, 6, 7}", "[5, 6, 7]", "5..7", "none")),
 )}
-
-
-def kind(name: str) -> AnswerKind:
-    return KINDS[name]
 
 
 def answer_text(kind_name: str, value) -> str:

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Sequence, Union
 
 from ..core.errors import InvalidConfiguration
+from ..core.numbers import format_number
 
 Padding = Union[int, str, Sequence[int]]
 
@@ -181,15 +182,16 @@ def explain_invalid(reason: str, input_shape, kernels, strides, padding, dilatio
     """A one-line reason, in the words of torch's own error plus the numbers that break the rule."""
     names = DIM_NAMES.get(len(input_shape), ())
     if reason == NON_POSITIVE_STRIDE:
-        return f"non-positive stride is not supported (stride {_fmt(strides)})"
+        return f"non-positive stride is not supported (stride {sizes_text(strides)})"
     if reason == NON_POSITIVE_DILATION:
-        return f"dilation should be greater than zero (dilation {_fmt(dilations)})"
+        return f"dilation should be greater than zero (dilation {sizes_text(dilations)})"
     if reason == NON_POSITIVE_KERNEL:
-        return f"kernel size must be positive (kernel {_fmt(kernels)})"
+        return f"kernel size must be positive (kernel {sizes_text(kernels)})"
     if reason == NEGATIVE_PADDING:
-        return f"negative padding is not supported (padding {_fmt(per_dim(padding, len(input_shape), 'padding'))})"
+        paddings = sizes_text(per_dim(padding, len(input_shape), "padding"))
+        return f"negative padding is not supported (padding {paddings})"
     if reason == SAME_WITH_STRIDE:
-        return f"padding='same' is not supported for strided convolutions (stride {_fmt(strides)}); use stride 1"
+        return f"padding='same' is not supported for strided convolutions (stride {sizes_text(strides)}); use stride 1"
     pads = padding if not isinstance(padding, str) else 0
     for name, i, k, d, p in zip(names, input_shape, kernels, dilations, per_dim(pads, len(input_shape), "padding")):
         if effective_kernel(k, d) > i + 2 * p:
@@ -199,9 +201,15 @@ def explain_invalid(reason: str, input_shape, kernels, strides, padding, dilatio
     return "invalid configuration"
 
 
-def _fmt(values) -> str:
+def shape_text(shape, times: str = "x") -> str:
+    """A shape as people write it: 3x4 (answers, messages), or 3×4 with ``times="×"`` (printed texts)."""
+    return times.join(map(str, shape))
+
+
+def sizes_text(values) -> str:
+    """One size per dimension as torch's messages give them: 2 when all agree, else 2x3."""
     values = tuple(values)
-    return "x".join(str(v) for v in values) if len(set(values)) > 1 else str(values[0])
+    return shape_text(values) if len(set(values)) > 1 else str(values[0])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -221,48 +229,11 @@ class Step:
         return {"kind": self.kind, "dim": self.dim, "math": self.text, "tex": self.tex}
 
 
-def format_number(value) -> str:
-    """Integers as integers; terminating decimals exactly, however long (2.5, -0.5867, 0.1635992); others
-    to two places (1.67)."""
-    if type(value) is int:       # the common cases, and the hottest line of a big run
-        return str(value)
-    if type(value) is float and value.is_integer():
-        return str(int(value))
-    binary = isinstance(value, float)
-    value = Fraction(repr(value)) if binary else Fraction(value)  # 0.1 as written
-    if value.denominator == 1:
-        return str(value.numerator)
-    places = _decimal_places(value.denominator)
-    if places is None or (binary and places > 12):   # 1/3 (or its float, 0.3333333333333333): two places
-        return f"{float(value):.2f}".rstrip("0").rstrip(".")
-    scaled = value * 10 ** places
-    sign = "-" if scaled < 0 else ""
-    digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
-    return f"{sign}{digits[:-places]}.{digits[-places:]}"
-
-
-def people_number(value) -> str:
-    """A score or percentage as people read it: at most two decimals, no trailing zeros (4.22, 4.5, 11)."""
-    return f"{float(value):.2f}".rstrip("0").rstrip(".").replace("-0", "0") if value is not None else ""
-
-
-def exact_number(value) -> str:
-    """A score as a CSV holds it: integers as integers, others to 10 decimals (4.2222222222), which is exact
-    for every score quizgen gives short of a repeating fraction."""
-    if value is None:
-        return ""
-    value = round(float(value), 10)
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
-def _decimal_places(denominator: int) -> int | None:
-    """How many decimal places a fraction with this denominator needs; None if it never terminates."""
-    twos = fives = 0
-    while denominator % 2 == 0:
-        denominator, twos = denominator // 2, twos + 1
-    while denominator % 5 == 0:
-        denominator, fives = denominator // 5, fives + 1
-    return max(twos, fives) if denominator == 1 else None
+def matrix_step(kind: str, name: str, tex_name: str, matrix) -> Step:
+    """A step that shows a whole matrix: Y = [1 2; 3 4], and in TeX a bmatrix."""
+    rows = "; ".join(" ".join(format_number(v) for v in row) for row in matrix)
+    tex = " \\\\ ".join(" & ".join(format_number(v) for v in row) for row in matrix)
+    return Step(kind, f"{name} = [{rows}]", f"{tex_name} = \\begin{{bmatrix}} {tex} \\end{{bmatrix}}")
 
 
 def size_steps(dim: ConvDim, name: str | None = None) -> list[Step]:

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Sequence
 
 from ..core.errors import InvalidConfiguration
+from ..core.numbers import format_number
 from .conv import (
     DIM_NAMES,
     NEGATIVE_PADDING,
@@ -25,9 +26,10 @@ from .conv import (
     Step,
     conv_spec,
     effective_kernel,
-    format_number,
     per_dim,
+    sizes_text,
 )
+from .mistakes import distinct_mistakes, positive
 
 # Reason codes of the new rules (the shared ones come from arithmetic).
 NEGATIVE_OUTPUT_PADDING = "negative_output_padding"
@@ -35,11 +37,6 @@ OUTPUT_PADDING_TOO_LARGE = "output_padding_too_large"
 OUTPUT_TOO_SMALL = "output_too_small"
 ZERO_STRIDE = "zero_stride"
 POOL_PADDING_TOO_LARGE = "pool_padding_too_large"
-
-
-def _fmt(values) -> str:
-    values = tuple(values)
-    return "x".join(map(str, values)) if len(set(values)) > 1 else str(values[0])
 
 
 def _expand(ndim: int, **values) -> dict:
@@ -119,18 +116,18 @@ def transposed_spec(input_shape, kernel, stride=1, padding=0, dilation=1, output
 def _explain(reason: str, input_shape, v: dict, dim_class) -> str:
     """One line in the words of torch's own error, with the numbers that break the rule."""
     fixed = {
-        NEGATIVE_PADDING: f"negative padding is not supported (padding {_fmt(v['padding'])})",
+        NEGATIVE_PADDING: f"negative padding is not supported (padding {sizes_text(v['padding'])})",
         NEGATIVE_OUTPUT_PADDING: f"negative output_padding is not supported (output_padding "
-                                 f"{_fmt(v.get('output_padding', (0,)))})",
-        NON_POSITIVE_STRIDE: f"non-positive stride is not supported (stride {_fmt(v['stride'])})",
+                                 f"{sizes_text(v.get('output_padding', (0,)))})",
+        NON_POSITIVE_STRIDE: f"non-positive stride is not supported (stride {sizes_text(v['stride'])})",
         ZERO_STRIDE: "stride should not be zero (stride 0; leave it out to use the kernel size)",  # given as 0
-        NON_POSITIVE_KERNEL: f"kernel size should be greater than zero (kernel {_fmt(v['kernel'])})",
-        NON_POSITIVE_DILATION: f"dilation should be greater than zero (dilation {_fmt(v.get('dilation', (1,)))})",
+        NON_POSITIVE_KERNEL: f"kernel size should be greater than zero (kernel {sizes_text(v['kernel'])})",
+        NON_POSITIVE_DILATION: f"dilation should be greater than zero (dilation {sizes_text(v.get('dilation', (1,)))})",
         OUTPUT_PADDING_TOO_LARGE: (f"output padding must be smaller than either stride or dilation (output_padding "
-                                   f"{_fmt(v.get('output_padding', (0,)))}, stride {_fmt(v['stride'])}, dilation "
-                                   f"{_fmt(v.get('dilation', (1,)))})"),
-        POOL_PADDING_TOO_LARGE: (f"pad should be at most half of kernel size (padding {_fmt(v['padding'])}, "
-                                 f"kernel {_fmt(v['kernel'])})"),
+                                   f"{sizes_text(v.get('output_padding', (0,)))}, stride {sizes_text(v['stride'])}, "
+                                   f"dilation {sizes_text(v.get('dilation', (1,)))})"),
+        POOL_PADDING_TOO_LARGE: (f"pad should be at most half of kernel size (padding {sizes_text(v['padding'])}, "
+                                 f"kernel {sizes_text(v['kernel'])})"),
     }
     if reason in fixed:
         return fixed[reason]
@@ -253,7 +250,7 @@ def pool_spec(input_shape, kernel, stride=None, padding=0, dilation=1, ceil_mode
     if reasons:
         if reasons[0] == ZERO_STRIDE and stride is None:      # the stride was the kernel's, and the kernel is 0
             raise InvalidConfiguration(ZERO_STRIDE, f"stride should not be zero (left out, the stride is the "
-                                                    f"kernel size, {_fmt(v['kernel'])}); allowed: a kernel of at "
+                                                    f"kernel size, {sizes_text(v['kernel'])}); allowed: a kernel of at "
                                                     "least 1")
         raise InvalidConfiguration(reasons[0], _explain(reasons[0], input_shape, v,
                                                         lambda *dims: PoolDim.of(*dims, ceil_mode)))
@@ -438,7 +435,7 @@ def channel_mistakes(spec: ChannelSpec, ask: str) -> list[dict]:
             candidates.append(("swapped_channels", [spec.in_channels // g, c_out, *answer[2:]]))
             if g != 1:
                 candidates.append(("ignored_groups", [c_out, spec.in_channels, *answer[2:]]))
-        return _distinct(answer, candidates, per_dimension=True)
+        return distinct_mistakes(answer, candidates, per_dimension=True, admissible=positive)
     full_in = spec.in_channels
     if ask == "params":
         candidates = [("forgot_bias" if spec.bias else "added_bias",
@@ -446,24 +443,14 @@ def channel_mistakes(spec: ChannelSpec, ask: str) -> list[dict]:
         if g != 1:
             candidates.append(("ignored_groups", c_out * full_in * kernel_area + (c_out if spec.bias else 0)))
         candidates.append(("bias_per_weight", 2 * spec.weights))
-        return _distinct(spec.params, candidates)
+        return distinct_mistakes(spec.params, candidates, per_dimension=False, admissible=positive)
     out_area = math.prod(spec.conv.output_shape)
     in_area = math.prod(spec.conv.input_shape)
     candidates = [("input_positions", c_out * in_area * (full_in // g) * kernel_area)]
     if g != 1:
         candidates.append(("ignored_groups", c_out * out_area * full_in * kernel_area))
     candidates.append(("forgot_out_channels", out_area * (full_in // g) * kernel_area))
-    return _distinct(spec.macs, candidates)
-
-
-def _distinct(answer, candidates, per_dimension=False) -> list[dict]:
-    mistakes, seen = [], [answer]
-    for code, value in candidates:
-        if value not in seen and (not isinstance(value, list) or min(value) > 0) and (
-                isinstance(value, list) or value > 0):
-            seen.append(value)
-            mistakes.append({"code": code, "value": value, "per_dimension": per_dimension})
-    return mistakes
+    return distinct_mistakes(spec.macs, candidates, per_dimension=False, admissible=positive)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -548,8 +535,8 @@ def stack_mistakes(size: int, layers: Sequence[Layer], ask: str) -> list[dict]:
         undilated = receptive_field([Layer(layer.kind, layer.kernel, layer.stride, layer.padding) for layer in layers])
         with_own = 1 + sum((l.effective_kernel - 1) * math.prod(m.stride for m in layers[:n + 1])
                            for n, l in enumerate(layers))
-        return _distinct(answer, [("ignored_strides", no_jump), ("undilated_kernel", undilated),
-                                  ("own_stride_included", with_own)])
+        catalogue = [("ignored_strides", no_jump), ("undilated_kernel", undilated), ("own_stride_included", with_own)]
+        return distinct_mistakes(answer, catalogue, per_dimension=False, admissible=positive)
     answer = stack_sizes(size, layers)[-1]
     candidates = []
     last_only = _try(lambda: layers[-1].spec(size).output_shape[0])
@@ -558,7 +545,7 @@ def stack_mistakes(size: int, layers: Sequence[Layer], ask: str) -> list[dict]:
     no_pad = _try(lambda: stack_sizes(size, [Layer(l.kind, l.kernel, l.stride, 0, l.dilation) for l in layers])[-1])
     if no_pad is not None:
         candidates.append(("ignored_padding", no_pad))
-    return _distinct(answer, candidates)
+    return distinct_mistakes(answer, candidates, per_dimension=False, admissible=positive)
 
 
 def _try(compute):

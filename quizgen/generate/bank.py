@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from ..core.errors import QuizgenError
+from ..core.languages import DEFAULT as DEFAULT_LANGUAGE
 from .schema import bank_schema
 
 Path_ = tuple  # a path into the bank: keys and list indices
@@ -279,7 +280,7 @@ def load_bank(path: str | Path) -> Bank:
     bank = Bank(
         file=str(path),
         title=data.get("title", path.stem),
-        language=data.get("language", "en"),
+        language=data.get("language", DEFAULT_LANGUAGE),
         seed=data.get("seed", 0),
         instructions=data.get("instructions"),
         questions=[],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ..arithmetic.conv import shape_text
 from ..core.errors import ReferenceMismatch
 from ..core.record import Draft
 from . import reference
@@ -41,7 +42,7 @@ def _close(exact, computed) -> bool:
 
 
 def _say(shape, reason) -> str:
-    return f"output {'x'.join(map(str, shape))}" if shape is not None else f"rejected ({reason})"
+    return f"output {shape_text(shape)}" if shape is not None else f"rejected ({reason})"
 
 
 def _mismatch(draft: Draft, bank_file: str, detail: str) -> ReferenceMismatch:

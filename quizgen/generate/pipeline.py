@@ -10,6 +10,7 @@ from .. import __version__, questions
 from ..core.caches import remember
 from ..core.errors import QuizgenError
 from ..core.filenames import SafeNames
+from ..core.languages import LANGUAGES
 from ..core.output import check_target, write_files
 from ..core.parallel import ordered_map
 from ..core.progress import progress
@@ -21,7 +22,6 @@ from . import crosscheck
 from .bank import Bank, load_bank
 from .fingerprint import Fingerprint
 from .sampling import draw_config, question_rng
-from .schema import LANGUAGES
 
 
 @dataclass(frozen=True)

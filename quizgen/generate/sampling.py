@@ -227,9 +227,8 @@ def why_not(config: Config) -> str:
         spec = config.spec()
     except InvalidConfiguration as error:
         return f"e.g. {error.message}"
-    size = "x".join(map(str, config.input_shape))
-    kernel = "x".join(map(str, config.kernel_shape))
-    return f"e.g. image {size}, kernel {kernel} gives output {'x'.join(map(str, spec.output_shape))}"
+    image, kernel, output = (ar.shape_text(s) for s in (config.input_shape, config.kernel_shape, spec.output_shape))
+    return f"e.g. image {image}, kernel {kernel} gives output {output}"
 
 
 def check_constraints(question: QuestionSpec, bank: Bank, qtype) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-LANGUAGES = ["es", "en"]
+from ..core.languages import LANGUAGES
 
 
 @lru_cache(maxsize=None)
@@ -47,7 +47,8 @@ def bank_schema() -> dict:
         "properties": {
             "title": {"type": "string", "description": "the problem set's title"},
             "description": {"type": "string", "description": "a note for instructors, not shown to students"},
-            "language": {"enum": LANGUAGES, "description": "the language of the texts: 'es' or 'en'"},
+            "language": {"enum": list(LANGUAGES),
+                         "description": "the language of the texts: " + " or ".join(map(repr, LANGUAGES))},
             "seed": {"type": "integer", "minimum": -(2 ** 63), "maximum": 2 ** 63 - 1,
                      "description": "the default seed when --seed is not given"},
             "instructions": {"type": "string", "description": "text shown under the title of every problem set"},
@@ -107,7 +108,7 @@ def output_schema() -> dict:
                                             "another quiz")},
             "title": {"type": "string"},
             "seed": {"type": "integer"},
-            "language": {"enum": LANGUAGES},
+            "language": {"enum": list(LANGUAGES)},
             "versions": {"type": "array", "items": {
                 "type": "object", "additionalProperties": False, "required": ["version", "questions", "max_score"],
                 "properties": {

@@ -21,9 +21,9 @@ from pathlib import Path
 from markupsafe import Markup
 
 from ..answers.credit import written
-from ..arithmetic.conv import exact_number, format_number
 from ..core.caches import remember
 from ..core.filenames import SafeNames
+from ..core.numbers import exact_number, format_number
 from ..core.output import Staging, csv_bytes, json_bytes
 from .itemstats import ItemStats
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from ..arithmetic import conv as ar
+from ..arithmetic.mistakes import distinct_mistakes, positive
 from ..core.record import Check, Draft
 from ..generate.reference import Conv
 
@@ -40,17 +41,13 @@ def torch_literal(value) -> str:
     return str(value[0]) if len(set(value)) == 1 else f"({', '.join(map(str, value))})"
 
 
-def shape_text(shape) -> str:
-    return "×".join(str(v) for v in shape)
-
-
 def facts(config) -> dict:
     """Facts the prompt templates choose their words by."""
     padding = config.padding
     return {
         "square": config.input_shape[0] == config.input_shape[1],
-        "input": shape_text(config.input_shape),
-        "kernel": shape_text(config.kernel_shape),
+        "input": ar.shape_text(config.input_shape, "×"),
+        "kernel": ar.shape_text(config.kernel_shape, "×"),
         "stride": torch_literal(config.stride),
         "padding": torch_literal(padding),
         "dilation": torch_literal(config.dilation),
@@ -109,13 +106,9 @@ def shape_mistakes_of(answer: list, per_dim: list[dict], order) -> list[dict]:
             candidates.append((code, [m.get(code, o) for m, o in zip(per_dim, answer)]))
     if len(set(answer)) > 1:
         candidates.append(("swapped_dimensions", answer[::-1]))
-    mistakes, seen = [], [answer]
-    for code, value in candidates:
-        if value not in seen and min(value) > 0:
-            seen.append(value)
-            # Every size mistake but a swap can be made in one dimension alone.
-            mistakes.append({"code": code, "value": value, "per_dimension": code != "swapped_dimensions"})
-    return mistakes
+    # Every size mistake but a swap can be made in one dimension alone.
+    return distinct_mistakes(answer, candidates, per_dimension=lambda code: code != "swapped_dimensions",
+                             admissible=positive)
 
 
 def torch_call(name: str, *positional, **arguments) -> str:
@@ -149,6 +142,4 @@ def cell_steps(matrix_cells, shown: int) -> list[ar.Step]:
 
 
 def values_step(values) -> ar.Step:
-    rows = "; ".join(" ".join(ar.format_number(v) for v in row) for row in values)
-    tex = " \\\\ ".join(" & ".join(ar.format_number(v) for v in row) for row in values)
-    return ar.Step("values", f"Y = [{rows}]", f"Y = \\begin{{bmatrix}} {tex} \\end{{bmatrix}}")
+    return ar.matrix_step("values", "Y", "Y", values)

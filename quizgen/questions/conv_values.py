@@ -57,9 +57,7 @@ def value_steps(image, kernel, spec, values) -> list[ar.Step]:
         steps = [ar.cell_step(padded, kernel, spec, r, c, values[r][c]) for r, c in cells[:CELLS_SHOWN]]
         if len(cells) > CELLS_SHOWN:
             steps.append(ar.Step("cells_rest", "…", "\\ldots"))
-    rows = "; ".join(" ".join(ar.format_number(v) for v in row) for row in values)
-    tex = " \\\\ ".join(" & ".join(ar.format_number(v) for v in row) for row in values)
-    steps.append(ar.Step("values", f"Y = [{rows}]", f"Y = \\begin{{bmatrix}} {tex} \\end{{bmatrix}}"))
+    steps.append(ar.matrix_step("values", "Y", "Y", values))
     return steps
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..arithmetic import conv as ar
+from ..arithmetic.mistakes import distinct_mistakes
 from ..core.record import Check
 from ..generate.reference import FlippedConv
 from ..generate.sampling import plain_matrix
@@ -28,9 +29,7 @@ class FlippedValues(ConvValues):
         cells = [replace(ar.cell_step(padded, flipped, spec, r, c, values[r][c]), kind="flipped_cell")
                  for r in range(len(values)) for c in range(len(values[0]))]
         integers = all(float(v).is_integer() for m in (image, kernel) for row in m for v in row)
-        rows = "; ".join(" ".join(ar.format_number(v) for v in row) for row in flipped)
-        flip_step = ar.Step("flip", f"K_flipped = [{rows}]", "K_{flipped} = \\begin{bmatrix} " + " \\\\ ".join(
-            " & ".join(ar.format_number(v) for v in row) for row in flipped) + " \\end{bmatrix}")
+        flip_step = ar.matrix_step("flip", "K_flipped", "K_{flipped}", flipped)
         built = draft(self, question, config, version, number, exact=integers,
                       answer={"kind": "matrix", "value": plain_matrix(values)},
                       steps=[flip_step] + ar.shape_steps(spec) + cell_steps(cells, CELLS_SHOWN) + [values_step(values)],
@@ -45,11 +44,7 @@ class FlippedValues(ConvValues):
 
 def flip_mistakes(image, kernel, spec, values) -> list[dict]:
     """Not flipping at all (torch's cross-correlation), or flipping along one axis only."""
-    mistakes, seen = [], [plain_matrix(values)]
-    for code, wrong_kernel in (("not_flipped", kernel), ("flipped_rows_only", kernel[::-1]),
-                               ("flipped_columns_only", [row[::-1] for row in kernel])):
-        wrong = plain_matrix(ar.correlate2d(image, wrong_kernel, spec))
-        if wrong not in seen:
-            seen.append(wrong)
-            mistakes.append({"code": code, "value": wrong})
-    return mistakes
+    wrong_kernels = (("not_flipped", kernel), ("flipped_rows_only", kernel[::-1]),
+                     ("flipped_columns_only", [row[::-1] for row in kernel]))
+    return distinct_mistakes(plain_matrix(values), [(code, plain_matrix(ar.correlate2d(image, wrong, spec)))
+                                                    for code, wrong in wrong_kernels])

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from ..arithmetic import conv as ar
 from ..arithmetic.layers import conv_output_or_none
+from ..arithmetic.mistakes import distinct_mistakes
 from ..core.record import Check
 from ..generate.reference import Conv
 from ..generate.sampling import Config
@@ -67,9 +68,10 @@ class Inverse(QuestionType):
                         reason=_first_reason(a) if outputs[v] is None else None)
                   for v in candidates for a in [_args({**known, unknown: v})]]
         steps = inverse_steps(unknown, candidates, outputs, wanted, answer)
-        mistakes = _distinct(answer, [("one_value_only", [known[unknown]]),
-                                      ("forgot_plus_one", [v for v in candidates if outputs[v] == wanted - 1]),
-                                      ("off_by_one", [v for v in candidates if outputs[v] == wanted + 1])])
+        catalogue = [("one_value_only", [known[unknown]]),
+                     ("forgot_plus_one", [v for v in candidates if outputs[v] == wanted - 1]),
+                     ("off_by_one", [v for v in candidates if outputs[v] == wanted + 1])]
+        mistakes = distinct_mistakes(answer, catalogue, per_dimension=False, admissible=bool)
         built = draft(self, question, config, version, number, answer={"kind": "set", "value": answer},
                       steps=steps, checks=checks, mistakes=mistakes)
         built.params.update(unknown=unknown, candidates=candidates, output=wanted)
@@ -100,11 +102,3 @@ def inverse_steps(unknown, candidates, outputs, wanted, answer) -> list[ar.Step]
             ar.Step("candidates", tries, tex_tries),
             ar.Step("solutions", f"{symbol} ∈ {{{found}}} → M_new = {wanted}", f"{symbol} \\in \\{{{found}\\}}")]
 
-
-def _distinct(answer, candidates) -> list[dict]:
-    mistakes, seen = [], [answer]
-    for code, value in candidates:
-        if value and value not in seen:
-            seen.append(value)
-            mistakes.append({"code": code, "value": value, "per_dimension": False})
-    return mistakes

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ..arithmetic import layers as L
+from ..arithmetic.conv import shape_text
+from ..arithmetic.mistakes import distinct_mistakes
 from ..core.record import Check
 from ..generate.reference import Pool
 from ..generate.sampling import Config, fill, plain_matrix
@@ -67,7 +69,7 @@ class PoolingType(QuestionType):
 
     def facts(self, config) -> dict:
         return {"square": config.input_shape[0] == config.input_shape[1],
-                "input": "×".join(map(str, config.input_shape)), "kernel": "×".join(map(str, config.kernel_shape)),
+                "input": shape_text(config.input_shape, "×"), "kernel": shape_text(config.kernel_shape, "×"),
                 "pool": config.mode, "stride_given": config.stride is not None,
                 "stride": known_literal(config.strides), "padding": known_literal(config.padding),
                 "dilation": known_literal(config.dilation), "ceil_mode": config.ceil_mode,
@@ -153,12 +155,7 @@ def pool_value_mistakes(image, spec, config, values) -> list[dict]:
     candidates = [("avg_instead_of_max" if other == "avg" else "max_instead_of_avg", L.pool_values(image, spec, other))]
     if config.mode == "avg" and any(d.padding for d in spec.dims):
         candidates.append(("padding_not_counted", _avg_without_padding(image, spec)))
-    mistakes, seen = [], [plain_matrix(values)]
-    for code, wrong in candidates:
-        wrong = plain_matrix(wrong)
-        if wrong not in seen:
-            seen.append(wrong)
-            mistakes.append({"code": code, "value": wrong})
+    mistakes = distinct_mistakes(plain_matrix(values), [(code, plain_matrix(wrong)) for code, wrong in candidates])
     shapes = pool_size_mistakes(config, spec)
     return mistakes + [{**m, "of": "shape"} for m in shapes]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..arithmetic import conv as ar
+from ..arithmetic.mistakes import distinct_mistakes
 from ..core.record import Check
 from ..generate.reference import Conv
 from . import QuestionType, register
@@ -76,9 +77,4 @@ def padding_mistakes(spec: ar.ConvSpec, pads) -> list[dict]:
     if any(dim.dilation > 1 for dim in spec.dims):
         candidates.append(("undilated_kernel", [list(ar.same_padding(dim.kernel)) for dim in spec.dims]))
     candidates.append(("kernel_size_as_padding", [[dim.kernel, dim.kernel] for dim in spec.dims]))
-    mistakes, seen = [], [answer]
-    for code, value in candidates:
-        if value not in seen:
-            seen.append(value)
-            mistakes.append({"code": code, "value": value, "per_dimension": True})
-    return mistakes
+    return distinct_mistakes(answer, candidates, per_dimension=True)

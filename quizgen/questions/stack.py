@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from ..arithmetic import layers as L
+from ..arithmetic.conv import shape_text
 from ..core.errors import InvalidConfiguration
 from ..core.record import Check
 from ..generate.reference import Stack
@@ -45,7 +46,7 @@ class StackConfig:
     def describe(self) -> str:
         """A configuration's result, for "no configuration meets the constraints" errors."""
         try:
-            return f"e.g. image {self.size}x{self.size} gives {'x'.join(map(str, self.spec().output_shape))}"
+            return f"e.g. image {self.size}x{self.size} gives {shape_text(self.spec().output_shape)}"
         except InvalidConfiguration as error:
             return f"e.g. image {self.size}x{self.size}: {error.message}"
 

@@ -9,6 +9,7 @@ from fractions import Fraction
 
 from ..arithmetic import conv as ar
 from ..core.errors import InvalidConfiguration
+from ..core.numbers import format_number
 
 MAX_FRAMES = 48           # an animation longer than this shows the first positions (the caption says so)
 MAX_CELL, MIN_CELL = 30, 5
@@ -182,7 +183,7 @@ def picture(params: dict, with_output: bool = True, padded: bool = True) -> Pict
     shown = ar.pad_matrix(image, spec) if image is not None and padded else image
     values = ar.correlate2d(image, kernel, spec) if with_output and image is not None and kernel is not None else None
     cell = max(MIN_CELL, min(MAX_CELL, PANEL_WIDTH // max(rows, cols)))
-    widest = max((len(ar.format_number(v)) for m in (shown, kernel, values) if m for row in m for v in row),
+    widest = max((len(format_number(v)) for m in (shown, kernel, values) if m for row in m for v in row),
                  default=0)
     if widest and cell >= MIN_VALUE_CELL:     # grow the cells to fit the widest number, up to a limit
         cell = min(max(cell, widest * DIGIT_WIDTH + 8), MAX_VALUE_CELL)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
@@ -15,13 +14,13 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..answers.kinds import answer_text, notations
-from ..arithmetic.conv import format_number, people_number
+from ..arithmetic.conv import shape_text
 from ..core.caches import remember
 from ..core.errors import QuizgenError
+from ..core.numbers import decimal_text, exact_text, format_number, people_number
 from ..core.paths import cache_folder, data_dir
 from ..core.record import Draft, Question
 
-LANGUAGES = ("es", "en")
 SVG_CACHE = 4096   # pictures kept for reuse in one run
 ONCE_CACHE = 20_000   # rendered parts of shared question records kept (see Renderer.once)
 
@@ -58,7 +57,7 @@ class Renderer:
         )
         self.env.filters.update(
             matrix=matrix_lines, num=format_number, exact=exact_text, decimal=decimal_text,   # numbers
-            score=people_number,
+            score=people_number, shape=lambda sizes: shape_text(sizes, "×"),
             md_code=markdown_code, md_text=markdown_text, code_spans=html_code_spans,       # Markdown, HTML
             cloze=cloze_text, category=category_name, gift=gift_text, notations=notations,  # Moodle, GIFT
             typed_forms=typed_forms, equation_src=equation_src,                           # Canvas
@@ -222,20 +221,6 @@ def gift_text(text) -> str:
     for char in "~=#{}:":
         text = text.replace(char, "\\" + char)
     return text.replace("\r", "").replace("\n", "\\n")
-
-
-def exact_text(value) -> str:
-    """A number exactly as the key holds it, in plain decimal notation: 16, -5, 0.1635992 (an LMS answer
-    or tolerance must not be rounded for display)."""
-    exact = Decimal(repr(float(value))) if not isinstance(value, int) else Decimal(value)
-    return format(exact.normalize(), "f") if exact else "0"
-
-
-def decimal_text(value, offset=0) -> str:
-    """A number (plus an offset, exactly) with a decimal point and no exponent: 4.0, 0.0125, -2.5."""
-    exact = Decimal(repr(float(value))) + Decimal(repr(float(offset)))
-    text = format(exact.normalize(), "f") if exact else "0"
-    return text if "." in text else text + ".0"
 
 
 def typed_forms(value) -> list[str]:

@@ -49,11 +49,6 @@ def test_square_input_is_worked_once():
     assert all(s.dim is None for s in steps)
 
 
-@pytest.mark.parametrize("value,text", [(3, "3"), (2.5, "2.5"), (-0.5867, "-0.5867"), (5 / 3, "1.67"), (0.1, "0.1")])
-def test_numbers_print_exactly_when_they_terminate(value, text):
-    assert ar.format_number(value) == text
-
-
 @pytest.mark.parametrize("kwargs,reason,words", [
     (dict(input_shape=(3, 3), kernel_shape=4), ar.KERNEL_TOO_LARGE, "kernel 4 > padded input 3"),
     (dict(input_shape=(5, 5), kernel_shape=3, dilation=3), ar.KERNEL_TOO_LARGE, "dilated from 3 by 3"),

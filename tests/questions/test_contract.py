@@ -10,9 +10,9 @@ import yaml
 from conftest import BANKS, ROOT
 
 from quizgen.core.errors import QuizgenError
+from quizgen.core.languages import LANGUAGES
 from quizgen.generate.bank import load_bank
 from quizgen.generate.pipeline import Drafter
-from quizgen.generate.schema import LANGUAGES
 from quizgen.questions import TYPES
 from quizgen.render.renderer import Renderer
 
@@ -59,6 +59,11 @@ def bank_file(tmp_path: Path, questions: list[dict], name="bank.yaml") -> Path:
     path = tmp_path / name
     path.write_text(yaml.safe_dump({"title": "contract", "questions": questions}, sort_keys=False), encoding="utf-8")
     return path
+
+
+def test_the_languages_are_the_template_folders_with_words():
+    folders = sorted(path.parent.name for path in (ROOT / "templates").glob("*/words.j2"))
+    assert folders == sorted(LANGUAGES)
 
 
 def test_every_registered_type_has_a_shipped_bank_question_and_a_summary():
