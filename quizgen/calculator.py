@@ -28,7 +28,8 @@ class Result:
 @dataclass(frozen=True)
 class Flag:
     """One flag an operation reads. ``kind``: sizes (N or HxW, one per dimension), padding (sizes, or
-    same/valid/full where ``words``), count (one integer), switch (present or not), layers (a stack)."""
+    same/valid/full where ``words``), count (one integer), switch (present or not), layers (a stack),
+    choice (one of ``words``)."""
     kind: str
     help: str
     default: object = None
@@ -41,6 +42,8 @@ class Flag:
         least = f" of at least {self.least}" if self.least is not None else ""
         if self.kind == "count":
             return f"an integer{least}"
+        if self.kind == "choice":
+            return ", ".join(self.words)
         if self.kind == "padding" and self.words:
             return f"{shape} with integers{least}, or {', '.join(self.words)}"
         return f"{shape} with integers{least}"
@@ -81,16 +84,23 @@ def solve(args) -> Result:
         raise QuizgenError(f"does not apply to {args.op}; allowed: {reads}",
                            field=_flag(foreign[0]))
     values = {}
+    ndim = operation.ndim
+    if "layer" in operation.flags:   # the layer decides how many dimensions the sizes have
+        layer = operation.flags["layer"]
+        values["layer"] = _read("layer", layer, given["layer"], 1) if "layer" in given else layer.default
+        ndim = LAYERS[values["layer"]].ndim
     for name, flag in operation.flags.items():
+        if name in values:
+            continue
         value = given.get(name, getattr(args, name, None))
         if value is None or value is False:
             if flag.required:
-                raise QuizgenError(f"{_flag(name)} is required for {args.op}; allowed: {flag.allowed(operation.ndim)}",
+                raise QuizgenError(f"{_flag(name)} is required for {args.op}; allowed: {flag.allowed(ndim)}",
                                    field=_flag(name))
             values[name] = flag.default
             continue
-        values[name] = _read(name, flag, value, operation.ndim)
-    return operation.run(args.op, values)
+        values[name] = _read(name, flag, value, ndim)
+    return operation.run(ndim, values)
 
 
 def _flag(name: str) -> str:
@@ -102,8 +112,10 @@ def _read(name: str, flag: Flag, text, ndim: int):
     if flag.kind in ("switch", "layers"):
         return text
     text = str(text).strip()
-    if flag.kind == "padding" and text.lower() in flag.words:
+    if flag.kind in ("padding", "choice") and text.lower() in flag.words:
         return text.lower()
+    if flag.kind == "choice":
+        raise QuizgenError(f"got {text!r}; allowed: {flag.allowed(ndim)}", field=_flag(name))
     if flag.kind == "count":
         values = _integers([text])
         ndim = 1
@@ -129,44 +141,76 @@ def _shape_result(spec, steps) -> Result:
     return Result(shape_text(spec.output_shape), {"output_shape": list(spec.output_shape)}, steps)
 
 
-def _conv(op, v) -> Result:
-    spec = ar.conv_spec(v["input"], v["kernel"], _dims(v["stride"], op), _padding(v["padding"], op),
-                        _dims(v["dilation"], op))
+def _conv(ndim, v) -> Result:
+    spec = _conv_spec(ndim, v, v["input"])
     return _shape_result(spec, ar.shape_steps(spec))
 
 
-def _dims(value, op) -> tuple:
+def _conv_spec(ndim, v, input_shape):
+    return ar.conv_spec(input_shape, v["kernel"], _dims(v["stride"], ndim), _padding(v["padding"], ndim),
+                        _dims(v["dilation"], ndim))
+
+
+def _dims(value, ndim) -> tuple:
     """A default (one integer) spread over the operation's dimensions."""
-    ndim = OPERATIONS[op].ndim
     return (value,) * ndim if isinstance(value, int) else value
 
 
-def _padding(value, op):
-    return value if isinstance(value, str) else _dims(value, op)
+def _padding(value, ndim):
+    return value if isinstance(value, str) else _dims(value, ndim)
 
 
-def _transposed(op, v) -> Result:
-    spec = L.transposed_spec(v["input"], v["kernel"], *(_dims(v[n], op) for n in
-                                                         ("stride", "padding", "dilation", "output_padding")))
+def _transposed(ndim, v) -> Result:
+    spec = _transposed_spec(ndim, v, v["input"])
     return _shape_result(spec, L.transposed_steps(spec))
 
 
-def _pool(op, v) -> Result:
-    spec = L.pool_spec(v["input"], v["kernel"], v["stride"], _dims(v["padding"], op), _dims(v.get("dilation", 1), op),
-                       v["ceil_mode"])
+def _transposed_spec(ndim, v, input_shape):
+    return L.transposed_spec(input_shape, v["kernel"], *(_dims(v[n], ndim) for n in
+                                                         ("stride", "padding", "dilation", "output_padding")))
+
+
+def _pool(ndim, v) -> Result:
+    spec = L.pool_spec(v["input"], v["kernel"], v["stride"], _dims(v["padding"], ndim),
+                       _dims(v.get("dilation", 1), ndim), v["ceil_mode"])
     return _shape_result(spec, L.pool_steps(spec))
 
 
-def _params(op, v) -> Result:
-    """The parameters of nn.Conv2d(in, out, kernel, groups, bias); with --input, also its output shape and
-    the multiply-accumulates of one image (nothing is computed from an input not given)."""
+@dataclass(frozen=True)
+class LayerKind:
+    """A layer `params --layer` counts: torch's class, its dimensions, whether it is transposed."""
+    torch_name: str
+    ndim: int
+    transposed: bool
+
+
+LAYERS = {"conv2d": LayerKind("nn.Conv2d", 2, False), "conv1d": LayerKind("nn.Conv1d", 1, False),
+          "conv_transpose2d": LayerKind("nn.ConvTranspose2d", 2, True),
+          "conv_transpose1d": LayerKind("nn.ConvTranspose1d", 1, True)}
+
+
+def _params(ndim, v) -> Result:
+    """The parameters of the layer (nn.Conv2d by default) with in/out channels, kernel, groups and bias; with
+    --input, also its output shape and the multiply-accumulates of one input (nothing is computed from an
+    input not given). Weight shapes are torch's: (C_out, C_in/g, K...) and, transposed, (C_in, C_out/g, K...)."""
     if v["in_channels"] % v["groups"] or v["out_channels"] % v["groups"]:
         raise QuizgenError(f"got {v['groups']}; allowed: groups that divide both --in-channels ({v['in_channels']}) "
                            f"and --out-channels ({v['out_channels']})", field="--groups")
+    layer = LAYERS[v["layer"]]
     measured = v["input"] is not None
-    conv = ar.conv_spec(v["input"] if measured else v["kernel"], v["kernel"], _dims(v["stride"], op),
-                        _padding(v["padding"], op), _dims(v["dilation"], op))
-    spec = L.channel_spec(1, v["in_channels"], v["out_channels"], v["groups"], not v["no_bias"], conv)
+    shape_of = _transposed_spec if layer.transposed else _conv_spec
+    if not layer.transposed and v["output_padding"] != 0:
+        raise QuizgenError(f"does not apply to --layer {v['layer']}; allowed: a transposed layer "
+                           f"(conv_transpose2d, conv_transpose1d)", field="--output-padding")
+    if layer.transposed and isinstance(v["padding"], str):   # torch: ConvTranspose takes no named padding
+        raise QuizgenError(f"got {v['padding']!r}; allowed: {PADDING.allowed(ndim)} "
+                           f"({layer.torch_name} takes no named padding)", field="--padding")
+    if measured:
+        conv = shape_of(ndim, v, v["input"])
+    else:   # the kernel alone, as an input of its own size: only its dimensions are read
+        conv = ar.conv_spec(v["kernel"], v["kernel"], (1,) * ndim, (0,) * ndim, (1,) * ndim)
+    spec = L.channel_spec(1, v["in_channels"], v["out_channels"], v["groups"], not v["no_bias"], conv,
+                          transposed=layer.transposed)
     fields = {"params": spec.params, "weight_shape": list(spec.weight_shape)}
     steps = L.channel_steps(spec, "params")
     if measured:
@@ -175,7 +219,7 @@ def _params(op, v) -> Result:
     return Result(str(spec.params), fields, steps)
 
 
-def _receptive_field(op, v) -> Result:
+def _receptive_field(ndim, v) -> Result:
     layers = [_layer(text) for text in v["layers"].split(",")]
     for layer in layers:   # each layer on its own must be one torch accepts
         L.stack_sizes(layer.effective_kernel + 2 * layer.padding, [layer])
@@ -218,10 +262,16 @@ OPERATIONS: dict[str, Operation] = {
         "nn.ConvTranspose2d's output size"),
     "maxpool2d": Operation(_pool, 2, {**_POOL, "dilation": DILATION}, "nn.MaxPool2d's output size"),
     "avgpool2d": Operation(_pool, 2, _POOL, "nn.AvgPool2d's output size"),
+    "conv_transpose1d": Operation(_transposed, 1, {
+        "input": INPUT, "kernel": KERNEL, "stride": STRIDE, "padding": PADDING, "dilation": DILATION,
+        "output_padding": _size("extra positions on one side of the output", default=0)},
+        "nn.ConvTranspose1d's output length"),
     "params": Operation(_params, 2, {
+        "layer": Flag("choice", "the layer counted (default conv2d)", default="conv2d", words=tuple(LAYERS)),
         "kernel": KERNEL, **CHANNELS, "input": _size("input size: with it, the output shape and MACs", least=1),
-        "stride": STRIDE, "padding": CONV_PADDING, "dilation": DILATION},
-        "nn.Conv2d's parameters (and, with --input, its output shape and multiply-accumulates)"),
+        "stride": STRIDE, "padding": CONV_PADDING, "dilation": DILATION,
+        "output_padding": _size("transposed layers: extra positions on one side of the output", default=0)},
+        "a layer's parameters (and, with --input, its output shape and multiply-accumulates)"),
     "receptive-field": Operation(_receptive_field, 1, {
         "layers": Flag("layers", f"the stack: {LAYER_FORMAT}, separated by commas", required=True),
         "input": _size("input size: with it, the size after every layer", least=1)},

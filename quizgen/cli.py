@@ -259,7 +259,7 @@ def _solve_parser() -> CommandParser:
         if flag.kind == "switch":
             solve.add_argument("--" + name.replace("_", "-"), action="store_true", help=text)
         else:
-            metavar = {"count": "N", "layers": "LIST"}.get(flag.kind, "HxW")
+            metavar = {"count": "N", "layers": "LIST", "choice": "{" + ",".join(flag.words) + "}"}.get(flag.kind, "HxW")
             solve.add_argument("--" + name.replace("_", "-"), metavar=metavar, help=text)
     solve.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     solve.add_argument("--json", action="store_true", help='print {"output_shape": [...], "steps": [...]}')

@@ -1,3 +1,4 @@
+import atexit
 import os
 import shutil
 import subprocess
@@ -9,7 +10,9 @@ import pytest
 
 # torch's verdicts and compiled templates are remembered in a cache of this test run's own (shared by its
 # tests, as by a user's runs), never in the user's: a run starts from nothing known.
-os.environ.setdefault("QUIZGEN_CACHE", tempfile.mkdtemp(prefix="quizgen-test-cache-"))
+if "QUIZGEN_CACHE" not in os.environ:
+    os.environ["QUIZGEN_CACHE"] = tempfile.mkdtemp(prefix="quizgen-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["QUIZGEN_CACHE"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 BANKS = ROOT / "banks"

@@ -77,8 +77,9 @@ def test_a_reader_that_stops_early_is_not_an_error():
 
 
 from quizgen import calculator  # noqa: E402
+from quizgen.core.errors import QuizgenError  # noqa: E402
 
-VALID = {"input": "9", "kernel": "3", "stride": "2", "padding": "1", "dilation": "1", "output_padding": "1",
+VALID = {"layer": "conv_transpose2d", "input": "9", "kernel": "3", "stride": "2", "padding": "1", "dilation": "1", "output_padding": "1",
          "in_channels": "4", "out_channels": "6", "groups": "2", "layers": "conv:3,maxpool:2", "ceil_mode": None,
          "no_bias": None}
 
@@ -127,3 +128,61 @@ def test_named_paddings_in_any_case_and_no_counts_from_an_input_not_given(cli):
     counted = json.loads(cli("solve", "params", "--in-channels", "3", "--out-channels", "4", "--kernel", "3",
                              "--json").stdout)
     assert counted["params"] == 4 * 3 * 9 + 4 and "macs" not in counted and "output_shape" not in counted
+
+
+def _solved(op, **flags):
+    import argparse  # noqa: PLC0415
+
+    args = argparse.Namespace(op=op, **{name: None for name in calculator.FLAG_NAMES})
+    for name, value in flags.items():
+        setattr(args, name, value)
+    return calculator.solve(args).fields
+
+
+@pytest.mark.parametrize("layer", sorted(calculator.LAYERS))
+def test_params_of_every_layer_match_torch_on_random_configurations(layer):
+    """Parameters, weight shape, output shape and MACs of `solve params --layer` against the torch module
+    itself (parameters counted, a forward pass, torch's FLOP counter / 2), on 40 random configurations."""
+    import random  # noqa: PLC0415
+
+    import torch  # noqa: PLC0415
+    from torch.utils.flop_counter import FlopCounterMode  # noqa: PLC0415
+
+    kind = calculator.LAYERS[layer]
+    module_class = getattr(torch.nn, kind.torch_name.removeprefix("nn."))
+    rng = random.Random(f"params-{layer}")
+    checked = 0
+    while checked < 40:
+        groups = rng.choice([1, 1, 2, 3])
+        c_in, c_out = groups * rng.randint(1, 4), groups * rng.randint(1, 4)
+        size = [rng.randint(1, 12) for _ in range(kind.ndim)]
+        kernel = [rng.randint(1, 4) for _ in range(kind.ndim)]
+        stride = [rng.randint(1, 3) for _ in range(kind.ndim)]
+        padding = [rng.randint(0, 2) for _ in range(kind.ndim)]
+        dilation = [rng.randint(1, 2) for _ in range(kind.ndim)]
+        extra = ({"output_padding": [rng.randint(0, max(s, d) - 1) for s, d in zip(stride, dilation)]}
+                 if kind.transposed else {})
+        bias = rng.random() < 0.7
+        module = module_class(c_in, c_out, kernel, stride=stride, padding=padding, dilation=dilation,
+                              groups=groups, bias=bias, **extra)
+        try:
+            with FlopCounterMode(display=False) as counter, torch.no_grad():
+                out = module(torch.zeros(1, c_in, *size))
+        except RuntimeError:   # torch refuses the configuration: so must the calculator
+            with pytest.raises(QuizgenError):
+                _solved("params", layer=layer, in_channels=str(c_in), out_channels=str(c_out), groups=str(groups),
+                        kernel="x".join(map(str, kernel)), input="x".join(map(str, size)),
+                        stride="x".join(map(str, stride)), padding="x".join(map(str, padding)),
+                        dilation="x".join(map(str, dilation)), no_bias=not bias,
+                        **{k: "x".join(map(str, v)) for k, v in extra.items()})
+            continue
+        got = _solved("params", layer=layer, in_channels=str(c_in), out_channels=str(c_out), groups=str(groups),
+                      kernel="x".join(map(str, kernel)), input="x".join(map(str, size)),
+                      stride="x".join(map(str, stride)), padding="x".join(map(str, padding)),
+                      dilation="x".join(map(str, dilation)), no_bias=not bias,
+                      **{k: "x".join(map(str, v)) for k, v in extra.items()})
+        assert got["params"] == sum(p.numel() for p in module.parameters()), (layer, module)
+        assert tuple(got["weight_shape"]) == tuple(module.weight.shape), (layer, module)
+        assert tuple(got["output_shape"]) == tuple(out.shape[1:]), (layer, module, size)
+        assert got["macs"] == counter.get_total_flops() // 2, (layer, module, size)
+        checked += 1

@@ -43,7 +43,7 @@ class Marking:
     parts_right: int = 0                # dimensions or cells right
     parts: int = 0
     value: object = None                # the parsed answer, as plain numbers
-    wrong_shape: list | None = None     # a matrix of another shape: its shape
+    wrong_shape: list | None = None     # a matrix (or sequence) of another shape: its shape
     mistakes: list = field(default_factory=list)   # diagnosed mistake codes, most specific first
     problem: Malformed | None = None
 
@@ -60,10 +60,11 @@ def mark(question: dict, text) -> Marking:
     policy = Policy.of(question)
     got = parsed.value
     mistakes = question.get("mistakes", [])
-    if kind == "matrix" and _shape(got) != _shape(answer["value"]):
+    shape = KINDS[kind].shape
+    if shape is not None and shape(got) != shape(answer["value"]):
         shape_mistakes = [m for m in mistakes if m.get("of") == "shape"]
-        return Marking("wrong", value=plain(got), wrong_shape=list(_shape(got)),
-                       mistakes=diagnose(list(_shape(got)), list(_shape(answer["value"])), shape_mistakes, Policy()))
+        return Marking("wrong", value=plain(got), wrong_shape=list(shape(got)),
+                       mistakes=diagnose(list(shape(got)), list(shape(answer["value"])), shape_mistakes, Policy()))
     right, parts = KINDS[kind].parts_right(got, answer["value"], policy)
     all_right = right == parts
     credit = 1.0 if all_right else (right / parts if policy.partial_credit == "proportional" else 0.0)
@@ -71,10 +72,6 @@ def mark(question: dict, text) -> Marking:
     answer_mistakes = [m for m in mistakes if m.get("of") is None]
     diagnosed = [] if all_right else diagnose(got, answer["value"], answer_mistakes, policy)
     return Marking(status, credit, right, parts, plain(got), mistakes=diagnosed)
-
-
-def _shape(matrix) -> tuple:
-    return (len(matrix), len(matrix[0]) if matrix else 0)
 
 
 def _same(got, value, policy: Policy) -> bool:

@@ -10,6 +10,10 @@ Each kind gives:
 - ``parts``: its numbers, each named, as LMS blanks ask them (export.lms); None: asked as a choice;
 - ``decimals``: its parts may be decimals (the bank's tolerance applies), else integers, exact;
 - ``whole_mistakes``: its known mistakes are made on the whole value (feedback per part all the same);
+- ``shape``: the shape of a value whose shape a student can get wrong (a matrix's rows and columns, a
+  sequence's length), which the grader compares before any part (None: the key's structure is imposed);
+- ``grid``: how LMS blanks are laid out, (rows, columns), for kinds asked cell by cell (None: one line);
+- ``summary``: what its value is, for the key.json schema;
 - ``syntax``: an example of every accepted way of writing it, with the key it is read against.
 """
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
-from ..arithmetic.conv import shape_text
+from ..arithmetic.conv import DIM_NAMES, shape_text
 from ..core.numbers import exact_text
 from . import parse as P
 
@@ -35,6 +39,9 @@ class AnswerKind:
     whole_mistakes: bool
     key: object                      # a key the syntax examples are read against
     syntax: tuple[str, ...]
+    summary: str
+    shape: Callable | None = None
+    grid: Callable | None = None
 
 
 # --- how each kind is written ---------------------------------------------------------------------
@@ -63,6 +70,14 @@ def _matrix_text(value) -> str:
     return "[" + ", ".join("[" + ", ".join(exact_text(v) for v in row) + "]" for row in value) + "]"
 
 
+def _sequence_text(value) -> str:
+    return "[" + ", ".join(exact_text(v) for v in value) + "]"
+
+
+def _matrix_shape(value) -> tuple:
+    return (len(value), len(value[0]) if value else 0)
+
+
 def _set_text(value) -> str:
     return ", ".join(exact_text(v) for v in value) if value else "none"
 
@@ -86,13 +101,16 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
     AnswerKind("shape", P.parse_shape, lambda g, w, p: (sum(a == b for a, b in zip(g, w)), len(w)),
                shape_text, _shape_notations,
                lambda v: [(name, size) for name, size in zip(("h", "w"), v)],
-               decimals=False, whole_mistakes=False, key=[3, 4], syntax=SHAPE_SYNTAX),
+               decimals=False, whole_mistakes=False, key=[3, 4], syntax=SHAPE_SYNTAX,
+               summary="[H, W]: an output's height and width"),
     AnswerKind("tensor_shape", P.parse_shape, lambda g, w, p: (sum(a == b for a, b in zip(g, w)), len(w)),
                shape_text, _shape_notations,
                lambda v: [(f"d{n + 1}", size) for n, size in enumerate(v)],
                decimals=False, whole_mistakes=False, key=[2, 8, 5, 5],
                syntax=("2x8x5x5", "2 × 8 × 5 × 5", "(2, 8, 5, 5)", "[2, 8, 5, 5]", "2 8 5 5",
-                       "torch.Size([2, 8, 5, 5])")),
+                       "torch.Size([2, 8, 5, 5])"),
+               summary="every size of a tensor: [N, C, H, W] (or [N, C, L]), or a weight's [C_out, C_in/groups, "
+                       "K_h, K_w]"),
     AnswerKind("matrix", P.parse_matrix,
                lambda g, w, p: (sum(p.close(a, b) for gr, wr in zip(g, w) for a, b in zip(gr, wr)),
                                 sum(len(row) for row in w)),
@@ -101,14 +119,25 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
                decimals=True, whole_mistakes=True, key=[[1, 2, 3], [4, 5, 6]],
                syntax=("[[1, 2, 3], [4, 5, 6]]", "((1, 2, 3), (4, 5, 6))", "[1 2 3; 4 5 6]", "1 2 3; 4 5 6",
                        "1 2 3\n4 5 6", "tensor([[1., 2., 3.], [4., 5., 6.]])",
-                       "array([[1, 2, 3],\n       [4, 5, 6]])", "[[1,2,3],[4,5,6]]", "1,5 2 3; 4 5 6")),
+                       "array([[1, 2, 3],\n       [4, 5, 6]])", "[[1,2,3],[4,5,6]]", "1,5 2 3; 4 5 6"),
+               summary="a conv2d's output values: rows of numbers", shape=_matrix_shape, grid=_matrix_shape),
+    AnswerKind("sequence", P.parse_sequence,
+               lambda g, w, p: (sum(p.close(a, b) for a, b in zip(g, w)), len(w)),
+               _sequence_text, lambda v: [_sequence_text(v)],
+               lambda v: [(f"y{i + 1}", x) for i, x in enumerate(v)],
+               decimals=True, whole_mistakes=True, key=[1, 2, 3],
+               syntax=("[1, 2, 3]", "1 2 3", "1, 2, 3", "(1, 2, 3)", "tensor([1., 2., 3.])", "[1,2,3]",
+                       "1\n2\n3", "1,5 2 3", "[[1, 2, 3]]", "array([1, 2, 3])"),
+               summary="a conv1d's output values: one sequence of numbers", shape=lambda v: (len(v),),
+               grid=lambda v: (1, len(v))),
     AnswerKind("padding", P.parse_padding,
                lambda g, w, p: (sum(list(a) == list(b) for a, b in zip(g, w)), len(w)),
                _padding_text, _padding_notations,
-               lambda v: [(f"{dim[0]}_{side}", v[d][s]) for d, dim in enumerate(("height", "width"))
+               lambda v: [(f"{dim[0]}_{side}", v[d][s]) for d, dim in enumerate(DIM_NAMES[len(v)])
                           for s, side in enumerate(("before", "after"))],
                decimals=False, whole_mistakes=False, key=[[0, 1], [1, 1]],
-               syntax=("1", "0,1x1,1", "[[0, 1], [1, 1]]", "1x2", "(1, 2)", "(0, 1), (1, 1)")),
+               syntax=("1", "0,1x1,1", "[[0, 1], [1, 1]]", "1x2", "(1, 2)", "(0, 1), (1, 1)"),
+               summary="[[before, after] per dimension]: the zeros on each side"),
     AnswerKind("choice", P.parse_choice, lambda g, w, p: (int(g == w), 1), str, lambda v: [str(v)], None,
                decimals=False, whole_mistakes=False,
                key={"value": "kernel_too_large", "letter": "f",
@@ -119,14 +148,17 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
                                  "text": "Invalid: kernel larger than the padded input"}]},
                syntax=("f", "F", "f)", "(f)", "f.", "kernel_too_large", "kernel too large",
                        "Invalid: kernel larger than the padded input",
-                       "f) Invalid: kernel larger than the padded input")),
+                       "f) Invalid: kernel larger than the padded input"),
+               summary="a rule's code (or 'valid'), with the options offered"),
     AnswerKind("number", P.parse_number, lambda g, w, p: (int(p.close(g, w)), 1), exact_text, lambda v: [exact_text(v)],
                lambda v: [("n", v)], decimals=True, whole_mistakes=True, key=12,
-               syntax=("12", "-4", "4.5", "4.", "4,5", ".5", "1e-3", "8/3", "tensor(12.)", "12.0")),
+               syntax=("12", "-4", "4.5", "4.", "4,5", ".5", "1e-3", "8/3", "tensor(12.)", "12.0"),
+               summary="one number (a count, or a conv1d's output length)"),
     AnswerKind("set", P.parse_set, _set_right, _set_text, _set_notations,
                lambda v: [("smallest", min(v)), ("largest", max(v))] if v else [],
                decimals=False, whole_mistakes=True, key=[5, 6, 7],
-               syntax=("5, 6, 7", "5,6,7", "5 6 7", "{5, 6, 7}", "[5, 6, 7]", "5..7", "none")),
+               syntax=("5, 6, 7", "5,6,7", "5 6 7", "{5, 6, 7}", "[5, 6, 7]", "5..7", "none"),
+               summary="the sorted list of every value that answers"),
 )}
 
 

@@ -46,11 +46,11 @@ class Malformed:
 BLANK = Blank()
 # Every Malformed.problem code (templates/<lang>/words.j2 words each one)
 PROBLEMS = ("not_a_number", "dimensions", "missing_size", "ragged", "empty_row", "unbalanced", "padding_layout",
-            "unknown_option", "not_an_option", "too_long", "several_numbers", "not_an_integer")
+            "unknown_option", "not_an_option", "too_long", "several_numbers", "not_an_integer", "not_a_sequence")
 
 
 def parse(kind: str, text, expected=None):
-    """Parse ``text`` as an answer of ``kind`` (shape, tensor_shape, matrix, padding, choice, number, set). ``expected`` is the key's
+    """Parse ``text`` as an answer of ``kind`` (a name of answers.kinds.KINDS). ``expected`` is the key's
     value: it tells how many dimensions to read, which letters exist, and settles a comma that could be
     a decimal comma or a separator."""
     if text is None:
@@ -189,6 +189,23 @@ def _row_cells(row: str, comma_is_decimal: bool) -> list[str]:
     return [c.replace("\0", ",") for c in cells]
 
 
+# --- sequence: a conv1d's output, one row of numbers ------------------------------------------------
+
+def parse_sequence(text: str, expected=None):
+    """Numbers separated by commas or spaces, bracketed or not: [1, 2, 3], 1 2 3, tensor([1., 2., 3.]), or one
+    number per line; read like a matrix's single row (so 1,5 2 3 has a decimal comma when the key has
+    three values)."""
+    read = parse_matrix(text, [list(expected)] if expected else None)
+    if not isinstance(read, Parsed):
+        return read
+    rows = read.value
+    if len(rows) == 1:
+        return Parsed(rows[0])
+    if all(len(row) == 1 for row in rows):   # a column: one number per line
+        return Parsed([row[0] for row in rows])
+    return Malformed("not_a_sequence", f"{len(rows)}x{len(rows[0])}")
+
+
 # --- padding: one number, one per dimension, or before,after per dimension ------------------------
 
 def parse_padding(text: str, expected=None):
@@ -206,6 +223,8 @@ def parse_padding(text: str, expected=None):
     else:
         flat = _row_cells(lowered, False)
         groups = [[cell] for cell in flat]
+    if ndim == 1 and len(groups) == 2 and all(len(g) == 1 for g in groups):
+        groups = [groups[0] + groups[1]]   # one dimension: two numbers are its before,after
     if len(groups) == 1:
         groups = groups * ndim   # one number: the same padding on every side
     if len(groups) != ndim or any(len(g) not in (1, 2) for g in groups):

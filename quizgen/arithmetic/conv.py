@@ -230,7 +230,9 @@ class Step:
 
 
 def matrix_step(kind: str, name: str, tex_name: str, matrix) -> Step:
-    """A step that shows a whole matrix: Y = [1 2; 3 4], and in TeX a bmatrix."""
+    """A step that shows a whole matrix: Y = [1 2; 3 4], and in TeX a bmatrix (a sequence: one row)."""
+    if matrix and not isinstance(matrix[0], (list, tuple)):
+        matrix = [matrix]
     rows = "; ".join(" ".join(format_number(v) for v in row) for row in matrix)
     tex = " \\\\ ".join(" & ".join(format_number(v) for v in row) for row in matrix)
     return Step(kind, f"{name} = [{rows}]", f"{tex_name} = \\begin{{bmatrix}} {tex} \\end{{bmatrix}}")
@@ -290,47 +292,82 @@ def shape_steps(spec: ConvSpec) -> list[Step]:
 
 
 # ----------------------------------------------------------------------------------------------
-# Values: cross-correlation (torch does not flip the kernel), exact, over any numbers.
+# Values: cross-correlation (torch does not flip the kernel), exact, over any numbers. A conv2d's image and
+# kernel are lists of rows; a conv1d's are sequences (flat lists), worked out as a single row.
 
-def pad_matrix(matrix, spec: ConvSpec):
-    """The zero-padded input, as a list of rows."""
+def _rows(data, spec: ConvSpec):
+    """A conv1d's sequence as one row, and its spec with a height of one (no padding, stride or dilation)."""
+    if len(spec.dims) == 1:
+        return [list(data)], ConvSpec((ConvDim(1, 1),) + spec.dims)
+    return data, spec
+
+
+def output_cells(spec: ConvSpec) -> list[tuple[int, ...]]:
+    """Every output position, in reading order: (row, col) for conv2d, (i,) for conv1d."""
+    if len(spec.dims) == 1:
+        return [(i,) for i in range(spec.output_shape[0])]
+    rows, cols = spec.output_shape
+    return [(r, c) for r in range(rows) for c in range(cols)]
+
+
+def pad_matrix(data, spec: ConvSpec):
+    """The zero-padded input: a list of rows (conv2d) or a sequence (conv1d)."""
+    if len(spec.dims) == 1:
+        return pad_matrix(*_rows(data, spec))[0]
     (top, bottom), (left, right) = ((d.pad_left, d.pad_right) for d in spec.dims)
-    width = len(matrix[0]) + left + right
+    width = len(data[0]) + left + right
     rows = [[0] * width for _ in range(top)]
-    rows += [[0] * left + list(row) + [0] * right for row in matrix]
+    rows += [[0] * left + list(row) + [0] * right for row in data]
     rows += [[0] * width for _ in range(bottom)]
     return rows
 
 
-def window_cells(spec: ConvSpec, out_row: int, out_col: int) -> list[tuple[int, int]]:
-    """The padded-input cells under the (dilated) kernel for output cell (out_row, out_col), kernel order."""
+def window_cells(spec: ConvSpec, *out: int) -> list[tuple[int, ...]]:
+    """The padded-input positions under the (dilated) kernel for output position ``out`` ((row, col), or (i,)
+    for conv1d), in kernel order."""
+    if len(spec.dims) == 1:
+        d = spec.dims[0]
+        return [(out[0] * d.stride + b * d.dilation,) for b in range(d.kernel)]
     dh, dw = spec.dims
-    r0, c0 = out_row * dh.stride, out_col * dw.stride
+    r0, c0 = out[0] * dh.stride, out[1] * dw.stride
     return [(r0 + a * dh.dilation, c0 + b * dw.dilation) for a in range(dh.kernel) for b in range(dw.kernel)]
 
 
-def window_terms(padded, kernel, spec: ConvSpec, out_row: int, out_col: int):
-    """The (kernel value, input value) pairs that make output cell (out_row, out_col)."""
+def window_terms(padded, kernel, spec: ConvSpec, *out: int):
+    """The (kernel value, input value) pairs that make the output at ``out``."""
+    if len(spec.dims) == 1:
+        return [(k, padded[i]) for k, (i,) in zip(kernel, window_cells(spec, *out))]
     flat = [k for row in kernel for k in row]
-    return [(k, padded[i][j]) for k, (i, j) in zip(flat, window_cells(spec, out_row, out_col))]
+    return [(k, padded[i][j]) for k, (i, j) in zip(flat, window_cells(spec, *out))]
 
 
-def correlate2d(image, kernel, spec: ConvSpec):
-    """Output values of torch's conv2d (one channel, no bias), computed exactly by definition."""
-    padded = pad_matrix(image, spec)
+def correlate(data, kernel, spec: ConvSpec):
+    """Output values of torch's conv2d (rows) or conv1d (a sequence), one channel, no bias, computed exactly by
+    definition."""
+    padded = pad_matrix(data, spec)
+    values = {out: sum(k * x for k, x in window_terms(padded, kernel, spec, *out)) for out in output_cells(spec)}
+    if len(spec.dims) == 1:
+        return list(values.values())
     rows, cols = spec.output_shape
-    return [[sum(k * x for k, x in window_terms(padded, kernel, spec, r, c)) for c in range(cols)]
-            for r in range(rows)]
+    return [[values[r, c] for c in range(cols)] for r in range(rows)]
 
 
-def cell_step(padded, kernel, spec: ConvSpec, row: int, col: int, value) -> Step:
-    """y[r,c] = k·x + k·x + ... = value, for one output cell."""
-    terms = window_terms(padded, kernel, spec, row, col)
+def cell_step(padded, kernel, spec: ConvSpec, out: tuple, value) -> Step:
+    """y[r,c] = k·x + k·x + ... = value (y[i] for conv1d), for one output position."""
+    terms = window_terms(padded, kernel, spec, *out)
     text = " + ".join(f"{format_number(k) if k >= 0 else f'({format_number(k)})'}·"
                       f"{format_number(x) if x >= 0 else f'({format_number(x)})'}" for k, x in terms)
     tex = " + ".join(f"{_tex_num(k)} \\cdot {_tex_num(x)}" for k, x in terms)
-    return Step("cell", f"y[{row},{col}] = {text} = {format_number(value)}",
-                f"y_{{{row},{col}}} = {tex} = {format_number(value)}")
+    where = ",".join(map(str, out))
+    return Step("cell", f"y[{where}] = {text} = {format_number(value)}",
+                f"y_{{{where}}} = {tex} = {format_number(value)}")
+
+
+def value_at(values, out: tuple):
+    """The output value at ``out`` of a sequence or a matrix."""
+    for index in out:
+        values = values[index]
+    return values
 
 
 def _tex_num(value) -> str:

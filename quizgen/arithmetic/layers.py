@@ -339,7 +339,8 @@ def pool_cell_step(image, spec: ConvSpec, mode: str, row: int, col: int, value) 
 
 
 # ----------------------------------------------------------------------------------------------
-# Channels: shapes, parameters and multiply-accumulates of nn.Conv2d(C_in, C_out, k, groups=g, bias=b)
+# Channels: shapes, parameters and multiply-accumulates of nn.Conv2d(C_in, C_out, k, groups=g, bias=b), and of
+# nn.Conv1d, nn.ConvTranspose2d and nn.ConvTranspose1d alike (torch's weight layouts and FLOP counter's rule)
 
 @dataclass(frozen=True)
 class ChannelSpec:
@@ -348,7 +349,8 @@ class ChannelSpec:
     out_channels: int
     groups: int
     bias: bool
-    conv: ConvSpec
+    conv: ConvSpec                  # its dims are TransposedDims for a transposed convolution
+    transposed: bool = False
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -356,7 +358,11 @@ class ChannelSpec:
 
     @property
     def weight_shape(self) -> tuple[int, ...]:
-        return (self.out_channels, self.in_channels // self.groups) + tuple(d.kernel for d in self.conv.dims)
+        """torch's layout: (C_out, C_in/groups, *kernel); transposed, (C_in, C_out/groups, *kernel)."""
+        kernel = tuple(d.kernel for d in self.conv.dims)
+        if self.transposed:
+            return (self.in_channels, self.out_channels // self.groups) + kernel
+        return (self.out_channels, self.in_channels // self.groups) + kernel
 
     @property
     def weights(self) -> int:
@@ -368,39 +374,55 @@ class ChannelSpec:
 
     @property
     def macs(self) -> int:
-        """Multiply-accumulates for one image: every output value costs (C_in/g)·kh·kw of them."""
+        """Multiply-accumulates for one image: every output value costs (C_in/g)·kh·kw of them; for a
+        transposed convolution, every input value is spread by (C_out/g)·kh·kw of them (as torch's FLOP
+        counter counts them)."""
+        if self.transposed:
+            return self.in_channels * math.prod(self.conv.input_shape) * math.prod(self.weight_shape[1:])
         return self.out_channels * math.prod(self.conv.output_shape) * math.prod(self.weight_shape[1:])
 
 
 GROUPS_DIVIDE = "groups_must_divide"
 
 
-def channel_spec(batch, in_channels, out_channels, groups, bias, conv: ConvSpec) -> ChannelSpec:
+def channel_spec(batch, in_channels, out_channels, groups, bias, conv: ConvSpec, transposed=False) -> ChannelSpec:
     if groups <= 0 or in_channels % groups or out_channels % groups:
         raise InvalidConfiguration(GROUPS_DIVIDE, f"in_channels ({in_channels}) and out_channels ({out_channels}) "
                                                   f"must be divisible by groups ({groups})")
-    return ChannelSpec(batch, in_channels, out_channels, groups, bias, conv)
+    return ChannelSpec(batch, in_channels, out_channels, groups, bias, conv, transposed)
+
+
+_SPATIAL = {1: ("L",), 2: ("H", "W")}
+_KERNEL = {1: ("K",), 2: ("K_h", "K_w")}
 
 
 def channel_steps(spec: ChannelSpec, ask: str) -> list[Step]:
     """Steps for one of output_shape, weight_shape, params, macs."""
     c_in, c_out, g = spec.in_channels, spec.out_channels, spec.groups
-    per_group = c_in // g
+    ndim = len(spec.conv.dims)
+    spatial, kernel_symbols = _SPATIAL[ndim], _KERNEL[ndim]
     kernel = " · ".join(str(d.kernel) for d in spec.conv.dims)
     if ask == "output_shape":
-        steps = [s for s in _conv_shape_steps(spec.conv)]
         shape = ", ".join(map(str, spec.output_shape))
-        return steps + [Step("tensor_shape", f"(N, C_out, H_out, W_out) = ({shape})",
-                             f"(N, C_{{out}}, H_{{out}}, W_{{out}}) = ({shape})")]
-    group_step = ([Step("per_group", f"C_in / groups = {c_in} / {g} = {per_group}",
-                        f"C_{{in}} / g = {c_in} / {g} = {per_group}")] if g != 1 else [])
+        outs = ", ".join(f"{x}_out" for x in spatial)
+        tex_outs = ", ".join(f"{x}_{{out}}" for x in spatial)
+        return _conv_shape_steps(spec.conv) + [Step("tensor_shape", f"(N, C_out, {outs}) = ({shape})",
+                                                    f"(N, C_{{out}}, {tex_outs}) = ({shape})")]
+    # the channels each filter sees: C_in/g (transposed: each input channel feeds C_out/g)
+    split, tex_split, per_group = (("C_out", "C_{out}", c_out // g) if spec.transposed else ("C_in", "C_{in}", c_in // g))
+    first, tex_first = ("C_in", "C_{in}") if spec.transposed else ("C_out", "C_{out}")
+    group_step = ([Step("per_group_transposed" if spec.transposed else "per_group", f"{split} / groups = {c_out if spec.transposed else c_in} / {g} = {per_group}",
+                        f"{tex_split} / g = {c_out if spec.transposed else c_in} / {g} = {per_group}")]
+                  if g != 1 else [])
     shape = ", ".join(map(str, spec.weight_shape))
-    weight = Step("weight_shape", f"(C_out, C_in/groups, K_h, K_w) = ({shape})",
-                  f"(C_{{out}}, C_{{in}}/g, K_h, K_w) = ({shape})")
+    symbols = ", ".join(kernel_symbols)
+    weight = Step("weight_shape", f"({first}, {split}/groups, {symbols}) = ({shape})",
+                  f"({tex_first}, {tex_split}/g, {symbols}) = ({shape})")
     if ask == "weight_shape":
         return group_step + [weight]
-    weights = Step("weight_count", f"{c_out} · {per_group} · {kernel} = {spec.weights}",
-                   f"{c_out} \\cdot {per_group} \\cdot {kernel.replace('·', chr(92) + 'cdot')} = {spec.weights}")
+    lead = spec.weight_shape[0]
+    weights = Step("weight_count", f"{lead} · {per_group} · {kernel} = {spec.weights}",
+                   f"{lead} \\cdot {per_group} \\cdot {kernel.replace('·', chr(92) + 'cdot')} = {spec.weights}")
     if ask == "params":
         steps = group_step + [weight, weights]
         if spec.bias:
@@ -409,11 +431,22 @@ def channel_steps(spec: ChannelSpec, ask: str) -> list[Step]:
         else:
             steps.append(Step("no_bias", f"{spec.params}", f"{spec.params}"))
         return steps
+    kernels = " · ".join(kernel_symbols)
+    tex_kernels = " ".join(kernel_symbols)
+    if spec.transposed:
+        sizes = " · ".join(map(str, spec.conv.input_shape))
+        ins = " · ".join(f"{x}_in" for x in spatial)
+        tex_ins = " ".join(f"{x}_{{in}}" for x in spatial)
+        return group_step + [Step("macs", f"C_in · {ins} · (C_out/groups) · {kernels} = {c_in} · {sizes} · "
+                                          f"{per_group} · {kernel} = {spec.macs}",
+                                  f"C_{{in}} {tex_ins} (C_{{out}}/g) {tex_kernels} = {spec.macs}")]
     out = " · ".join(map(str, spec.conv.output_shape))
+    outs = " · ".join(f"{x}_out" for x in spatial)
+    tex_outs = " ".join(f"{x}_{{out}}" for x in spatial)
     return (_conv_shape_steps(spec.conv) + group_step +
-            [Step("macs", f"C_out · H_out · W_out · (C_in/groups) · K_h · K_w = {c_out} · {out} · {per_group} · "
+            [Step("macs", f"C_out · {outs} · (C_in/groups) · {kernels} = {c_out} · {out} · {per_group} · "
                           f"{kernel} = {spec.macs}",
-                  f"C_{{out}} H_{{out}} W_{{out}} (C_{{in}}/g) K_h K_w = {spec.macs}")])
+                  f"C_{{out}} {tex_outs} (C_{{in}}/g) {tex_kernels} = {spec.macs}")])
 
 
 def _conv_shape_steps(conv: ConvSpec) -> list[Step]:

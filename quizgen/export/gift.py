@@ -28,5 +28,5 @@ class Gift(Format):
     def warnings(self, quizset):
         left_out = [s.id for s in lms.slots(quizset) if not all(expressible(i) for _, i in s.variants)]
         return lms.warnings(quizset) + ([
-            f"{', '.join(left_out)}: a matrix answer needs several blanks, which GIFT cannot express; left out "
+            f"{', '.join(left_out)}: a matrix or sequence answer needs several blanks, which GIFT cannot express; left out "
             "(use the moodle format, or lms: {multiple_choice: true})"] if left_out else [])

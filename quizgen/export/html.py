@@ -34,5 +34,6 @@ def practice_data(version, w) -> dict:
              "diagnosis": w.diagnosis, "expected_format": w.expected_format,
              "parts_right": str(w.parts_right("{right}", "{total}", "{parts}")),
              "wrong_shape": str(w.wrong_shape(["{got}"], ["{want}"])),
+             "wrong_length": str(w.wrong_length("{got}", "{want}")),
              "problems": {code: str(w.problem(code, "{token}")) for code in PROBLEMS}}
     return {"questions": questions, "words": words}

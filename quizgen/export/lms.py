@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ..answers.credit import Policy, diagnosis_margin
 from ..answers.kinds import KINDS, answer_text
+from ..arithmetic.conv import DIM_NAMES
 
 MIN_CHOICES = 3   # fewer options give the answer away (or, in Moodle, are refused): blanks instead
 
@@ -36,11 +37,16 @@ class Item:
     """A question as an LMS sees it. ``style``: numerical (one blank), blanks (several), or choice."""
     question: object                # the record (record.Question)
     style: str
-    layout: str                     # shape, matrix, padding, choice: how the blanks are laid out
+    layout: str                     # the answer kind (shape, matrix, sequence, padding...), or choice
     blanks: list[NumberBlank] = field(default_factory=list)
     choices: list[Choice] = field(default_factory=list)
-    rows: int = 0                   # matrix layout: rows x cols of blanks
+    rows: int = 0                   # matrix and sequence layouts: rows x cols of blanks
     cols: int = 0
+
+    @property
+    def dims(self) -> tuple[str, ...]:
+        """The dimensions a padding's blanks are for: height and width, or a conv1d's length."""
+        return DIM_NAMES[len(self.blanks) // 2]
 
     @property
     def blank_mistakes(self) -> list[str]:
@@ -58,7 +64,8 @@ def item_of(question) -> Item:
     if len(choices) >= MIN_CHOICES:
         return Item(question, "choice", kind, choices=choices)
     blanks = _blanks(question)
-    rows, cols = (len(question.answer["value"]), len(question.answer["value"][0])) if kind == "matrix" else (0, 0)
+    grid = KINDS[kind].grid
+    rows, cols = grid(question.answer["value"]) if grid is not None else (0, 0)
     return Item(question, "numerical" if len(blanks) == 1 else "blanks", kind, blanks, rows=rows, cols=cols)
 
 

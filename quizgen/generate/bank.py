@@ -228,8 +228,9 @@ def _allowed(error) -> str:
     return f"{rule} ({description})" if description else rule
 
 
-def _schema_error(error, data_lines: dict, file: str) -> QuizgenError:
-    path = tuple(error.absolute_path)
+def _schema_error(error, data_lines: dict, file: str, path: tuple | None = None) -> QuizgenError:
+    """``path``: where the error is in the bank, when not where the validator saw it (a default)."""
+    path = tuple(error.absolute_path) if path is None else path
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         unknown = sorted(set(error.instance) - set(allowed))
@@ -257,13 +258,44 @@ def validate_structure(data, lines: dict, file: str) -> None:
     if not isinstance(data, dict):
         raise QuizgenError("a bank is a YAML mapping with at least a 'questions' list", file=file,
                            line=lines.get((), 1))
-    errors = list(strict_validator(bank_schema()).iter_errors(data))
+    merged, defaulted = _with_defaults(data)
+    errors = list(strict_validator(bank_schema()).iter_errors(merged))
     if errors:
-        def position(error):
+        def located(error) -> tuple:
+            """Where the error is in the file: a field a question took from the defaults is there."""
             path = tuple(error.absolute_path)
+            if len(path) > 2 and path[0] == "questions" and path[2] in defaulted.get(path[1], ()):
+                return ("defaults",) + path[2:]
+            return path
+
+        def position(error):
+            path = located(error)
             line = next((lines[path[:e]] for e in range(len(path), -1, -1) if path[:e] in lines), 0)
             return line, -len(path)
-        raise _schema_error(min(errors, key=position), lines, file)
+        first = min(errors, key=position)
+        raise _schema_error(first, lines, file, located(first))
+
+
+def _with_defaults(data: dict) -> tuple[dict, dict]:
+    """The bank with each question's defaults applied (the fields its type reads, where it does not set them),
+    as it is validated: a default can make a question another one (op: conv1d takes one size, not two); and,
+    per question index, the fields it took from the defaults."""
+    from ..questions import TYPES  # noqa: PLC0415 - the types import this module
+    from ..questions.fields import COMMON  # noqa: PLC0415
+
+    defaults, questions = data.get("defaults"), data.get("questions")
+    if not isinstance(defaults, dict) or not isinstance(questions, list):
+        return data, {}
+    merged, defaulted = [], {}
+    for index, raw in enumerate(questions):
+        qtype = TYPES.get(raw.get("type")) if isinstance(raw, dict) and isinstance(raw.get("type"), str) else None
+        if qtype is None:
+            merged.append(raw)
+            continue
+        given = {k: v for k, v in defaults.items() if k in set(COMMON) | set(qtype.fields) and k not in raw}
+        merged.append({**given, **raw})
+        defaulted[index] = set(given)
+    return {**data, "questions": merged}, defaulted
 
 
 # --------------------------------------------------------------------------------------------

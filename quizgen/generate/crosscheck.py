@@ -34,11 +34,20 @@ def cross_check(drafts: list[Draft], bank_file: str) -> int:
 
 
 def _close(exact, computed) -> bool:
-    if len(exact) != len(computed) or any(len(a) != len(b) for a, b in zip(exact, computed)):
+    """The same structure (a matrix's rows, or a conv1d's sequence), and every value within the tolerance."""
+    if _structure(exact) != _structure(computed):
         return False
-    scale = max([abs(Fraction(v)) for row in exact for v in row] + [Fraction(1)])
-    return all(abs(Fraction(e) - Fraction(c)) <= RELATIVE_TOLERANCE * scale
-               for row_e, row_c in zip(exact, computed) for e, c in zip(row_e, row_c))
+    exact, computed = _flat(exact), _flat(computed)
+    scale = max([abs(Fraction(v)) for v in exact] + [Fraction(1)])
+    return all(abs(Fraction(e) - Fraction(c)) <= RELATIVE_TOLERANCE * scale for e, c in zip(exact, computed))
+
+
+def _structure(data) -> list:
+    return [len(row) if isinstance(row, (list, tuple)) else None for row in data]
+
+
+def _flat(data) -> list:
+    return [v for row in data for v in (row if isinstance(row, (list, tuple)) else (row,))]
 
 
 def _say(shape, reason) -> str:

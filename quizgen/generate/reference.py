@@ -106,7 +106,7 @@ class Conv:
 
 @dataclass(frozen=True)
 class TransposedConv:
-    """One conv_transpose2d as torch sees it."""
+    """One conv_transpose2d (conv_transpose1d) as torch sees it."""
 
     input_shape: tuple[int, ...]
     kernel_shape: tuple[int, ...]
@@ -128,9 +128,9 @@ class TransposedConv:
         device = _device(self.input_shape, grown, self.kernel_shape)
         x = torch.zeros(1, 1, *self.input_shape, dtype=torch.float64, device=device)
         w = torch.zeros(1, 1, *[max(k, 0) for k in self.kernel_shape], dtype=torch.float64, device=device)
-        return tuple(functional.conv_transpose2d(x, w, stride=self.stride, padding=self.padding,
-                                                 output_padding=self.output_padding,
-                                                 dilation=self.dilation).shape[2:])
+        run = {1: functional.conv_transpose1d, 2: functional.conv_transpose2d}[len(self.input_shape)]
+        return tuple(run(x, w, stride=self.stride, padding=self.padding, output_padding=self.output_padding,
+                         dilation=self.dilation).shape[2:])
 
 
 @dataclass(frozen=True)
@@ -252,30 +252,34 @@ def _key(kind: str, *parts) -> str:
 
 
 def _plain(value):
-    """Matrices of Fractions and ints as text that names them exactly (Fraction(1, 3) != 0.333...)."""
+    """Matrices and sequences of Fractions and ints as text that names them exactly (Fraction(1, 3) != 0.333...)."""
     if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)):
         return [[str(v) for v in row] for row in value]
+    if isinstance(value, list) and value and not isinstance(value[0], str):
+        return [str(v) for v in value]
     return value
 
 
-def _floats(matrix) -> list[list[float]]:
-    return [[float(v) for v in row] for row in matrix]
+def _floats(data) -> list:
+    """A matrix (or a conv1d's sequence) as floats, for a tensor."""
+    return [[float(v) for v in row] if isinstance(row, (list, tuple)) else float(row) for row in data]
 
 
 @dataclass(frozen=True)
 class FlippedConv(Conv):
-    """Convolution in the textbook sense: torch's conv2d after torch.flip turns the kernel round."""
+    """Convolution in the textbook sense: torch's conv2d (conv1d) after torch.flip turns the kernel round."""
 
     def batch_values(self, torch, functional, jobs) -> list:
         x = torch.tensor([[_floats(image) for image, _ in jobs]], dtype=torch.float64)
-        w = torch.flip(torch.tensor([[_floats(kernel)] for _, kernel in jobs], dtype=torch.float64), dims=(-2, -1))
+        spatial = tuple(range(-len(self.input_shape), 0))
+        w = torch.flip(torch.tensor([[_floats(kernel)] for _, kernel in jobs], dtype=torch.float64), dims=spatial)
         y = self.run(functional, x, w, groups=len(jobs))
         return [y[0, position].tolist() for position in range(len(jobs))]
 
 
 @dataclass(frozen=True)
 class ChannelConv:
-    """nn.Conv2d(in_channels, out_channels, ...) on a batch; ``measure`` says what the probe reports:
+    """nn.Conv2d (nn.Conv1d) (in_channels, out_channels, ...) on a batch; ``measure`` says what the probe reports:
     output_shape, weight_shape, params (numel of every parameter) or macs (torch's FLOP counter / 2)."""
 
     measure: str
@@ -290,7 +294,8 @@ class ChannelConv:
         c = self.conv
         weight = (self.out_channels, max(self.in_channels // max(self.groups, 1), 1), *c.kernel_shape)
         device = _device(weight, (self.batch, self.in_channels, *_padded(c.input_shape, c.padding)))
-        layer = torch.nn.Conv2d(self.in_channels, self.out_channels, c.kernel_shape, stride=c.stride,
+        layer_class = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d}[len(c.input_shape)]
+        layer = layer_class(self.in_channels, self.out_channels, c.kernel_shape, stride=c.stride,
                                 padding=c.padding, dilation=c.dilation, groups=self.groups, bias=self.bias,
                                 device=device)
         if self.measure == "weight_shape":

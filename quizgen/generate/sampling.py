@@ -32,13 +32,18 @@ NAMED_KERNELS = {
 
 @dataclass(frozen=True)
 class Config:
-    """The drawn hyper-parameters of one question (per dimension: height, width)."""
+    """The drawn hyper-parameters of one question, one value per spatial dimension (height, width; a
+    conv1d's length alone)."""
 
-    input_shape: tuple[int, int]
-    kernel_shape: tuple[int, int]
-    stride: tuple[int, int]
-    padding: tuple[int, int] | str
-    dilation: tuple[int, int]
+    input_shape: tuple[int, ...]
+    kernel_shape: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...] | str
+    dilation: tuple[int, ...]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.input_shape)
 
     def reasons(self) -> list[str]:
         return ar.validity_reasons(self.input_shape, self.kernel_shape, self.stride, self.padding, self.dilation)
@@ -75,26 +80,33 @@ def _int_candidates(spec, bank: Bank, path) -> list[int]:
     return list(range(low, high + 1, step))
 
 
-def _dim_value(value):
+def _dim_value(value, ndim: int, bank: Bank, path):
     if isinstance(value, str) and "x" in value:
+        if ndim == 1:
+            raise bank.error(path, f"got {value!r}, but a conv1d has one dimension (its length); allowed: one "
+                                   "integer, a list of integers, or {min, max}")
         height, width = (int(part) for part in value.split("x"))
         return height, width
-    return value if isinstance(value, str) else (value, value)
+    return value if isinstance(value, str) else (value,) * ndim
 
 
-def dim_candidates(spec, bank: Bank, path, bounds=None) -> list:
-    """Candidates for a per-dimension parameter: (h, w) tuples, or 'same'/'valid' for padding; each integer
-    within ``bounds`` (the question type's declaration), however it was written, else a located error."""
+def dim_candidates(spec, bank: Bank, path, bounds=None, ndim: int = 2) -> list:
+    """Candidates for a per-dimension parameter: tuples of one value per dimension ((h, w), or (length,) for
+    a conv1d), or 'same'/'valid'/'full' for padding; each integer within ``bounds`` (the question type's
+    declaration), however it was written, else a located error."""
+    if isinstance(spec, dict) and "height" in spec and ndim == 1:
+        raise bank.error(path, "height and width given, but a conv1d has one dimension (its length); allowed: one "
+                               "integer, a list of integers, or {min, max}")
     if isinstance(spec, dict) and "height" in spec:
         heights = _int_candidates(spec["height"], bank, path + ("height",))
         widths = _int_candidates(spec["width"], bank, path + ("width",))
         candidates = list(itertools.product(heights, widths))
     elif isinstance(spec, dict):
-        candidates = [(v, v) for v in _int_candidates(spec, bank, path)]
+        candidates = [(v,) * ndim for v in _int_candidates(spec, bank, path)]
     elif isinstance(spec, list):
-        candidates = [_dim_value(v) for v in spec]
+        candidates = [_dim_value(v, ndim, bank, path) for v in spec]
     else:
-        candidates = [_dim_value(spec)]
+        candidates = [_dim_value(spec, ndim, bank, path)]
     return within(candidates, bounds, bank, path)
 
 
@@ -109,12 +121,22 @@ def within(candidates: list, bounds, bank: Bank, path) -> list:
     return candidates
 
 
-def matrix_of(values) -> list[list]:
-    """A YAML matrix with exact numbers: decimals as written, not as binary floats."""
+def matrix_of(values) -> list:
+    """A YAML matrix (or a conv1d's sequence) with exact numbers: decimals as written, not as binary floats."""
+    if values and not isinstance(values[0], list):
+        return [Fraction(str(v)) if isinstance(v, float) else v for v in values]
     return [[Fraction(str(v)) if isinstance(v, float) else v for v in row] for row in values]
 
 
-def _matrix_shape(matrix, bank: Bank, path) -> tuple[int, int]:
+def _matrix_shape(matrix, bank: Bank, path, ndim: int = 2) -> tuple[int, ...]:
+    if ndim == 1:
+        if any(isinstance(v, list) for v in matrix):
+            raise bank.error(path, "a matrix given, but a conv1d's input and kernel are sequences; allowed: a "
+                                   "list of numbers")
+        return (len(matrix),)
+    if any(not isinstance(row, list) for row in matrix):
+        raise bank.error(path, "a list of numbers given; allowed: a matrix, a list of rows (or op: conv1d for a "
+                               "sequence)")
     widths = {len(row) for row in matrix}
     if len(widths) != 1:
         raise bank.error(path, f"rows of different lengths {sorted(widths)}; allowed: a rectangular matrix")
@@ -156,6 +178,7 @@ def spaces_of(question: QuestionSpec, bank: Bank, qtype) -> Spaces:
     """The candidates of a convolution's parameters, each within the bounds the question type declares."""
     fields = question.fields
     image, kernel = fields.get("image", {}), fields.get("kernel", {})
+    ndim = qtype.ndim(question) if hasattr(qtype, "ndim") else 2
 
     def sizes(part, defaults_from, name):
         path = question.path_of(name) + ("size",)
@@ -164,8 +187,12 @@ def spaces_of(question: QuestionSpec, bank: Bank, qtype) -> Spaces:
         fixed = None
         if isinstance(content, list):
             where = question.path_of(name) + ("content" if name == "image" else "values",)
-            fixed = within([_matrix_shape(content, bank, where)], bounds, bank, where)[0]
+            fixed = within([_matrix_shape(content, bank, where, ndim)], bounds, bank, where)[0]
         elif isinstance(content, str) and content in NAMED_KERNELS:
+            if ndim == 1:
+                raise bank.error(question.path_of(name) + ("values",), f"{content!r} is a 3x3 kernel, but a conv1d's "
+                                                                       "kernel is a sequence; allowed: ones, zeros, "
+                                                                       "{random_int: ...} or a list of numbers")
             fixed = (3, 3)
         if "size" not in part:
             if fixed is None:
@@ -174,21 +201,21 @@ def spaces_of(question: QuestionSpec, bank: Bank, qtype) -> Spaces:
                                                              f"explicit matrix that implies it")
                 return defaults_from
             return [fixed]
-        candidates = dim_candidates(part["size"], bank, path, bounds)
+        candidates = dim_candidates(part["size"], bank, path, bounds, ndim)
         if fixed is not None and candidates != [fixed]:
-            raise bank.error(path, f"size {candidates[0][0]}x{candidates[0][1]} contradicts the "
-                                   f"{fixed[0]}x{fixed[1]} values given; allowed: omit size, or match the values")
+            raise bank.error(path, f"size {ar.shape_text(candidates[0])} contradicts the {ar.shape_text(fixed)} "
+                                   f"values given; allowed: omit size, or match the values")
         return candidates
 
     def param(name, default):
         if name not in fields:
             return [default]
         bounds = qtype.fields[name].bounds.get("") if name in qtype.fields else None
-        return dim_candidates(fields[name], bank, question.path_of(name), bounds)
+        return dim_candidates(fields[name], bank, question.path_of(name), bounds, ndim)
 
     spaces = Spaces(images=sizes(image, None, "image"), kernels=sizes(kernel, None, "kernel"),
-                    strides=param("stride", (1, 1)), paddings=param("padding", (0, 0)),
-                    dilations=param("dilation", (1, 1)))
+                    strides=param("stride", (1,) * ndim), paddings=param("padding", (0,) * ndim),
+                    dilations=param("dilation", (1,) * ndim))
     return spaces
 
 
@@ -238,6 +265,9 @@ def check_constraints(question: QuestionSpec, bank: Bank, qtype) -> dict:
     if constraints.get("min_output", 1) > constraints.get("max_output", math.inf):
         raise bank.error(path + ("min_output",), f"min_output {constraints['min_output']} > max_output "
                                                  f"{constraints['max_output']}; allowed: min_output <= max_output")
+    if "square" in constraints and hasattr(qtype, "ndim") and qtype.ndim(question) == 1:
+        raise bank.error(path + ("square",), "a conv1d's input is a sequence, neither square nor not; allowed: "
+                                             "leave square out")
     if "valid" in constraints and constraints["valid"] is False and qtype.default_valid is True:
         raise bank.error(path + ("valid",), f"{question.type!r} questions need a configuration torch accepts; "
                                             "allowed: valid: true (valid: false only in validity questions)")
@@ -274,8 +304,11 @@ def draw_config(question: QuestionSpec, bank: Bank, qtype, spaces: Spaces, rng: 
 # --------------------------------------------------------------------------------------------
 # Contents
 
-def fill(content, shape: tuple[int, int], rng: random.Random, bank: Bank, path) -> list[list]:
-    """The matrix for an image content or kernel values spec (already schema-checked)."""
+def fill(content, shape: tuple[int, ...], rng: random.Random, bank: Bank, path) -> list:
+    """The matrix (a sequence for a one-dimensional ``shape``) for an image content or kernel values spec
+    (already schema-checked)."""
+    if len(shape) == 1:
+        return matrix_of(content) if isinstance(content, list) else fill(content, (1,) + shape, rng, bank, path)[0]
     rows, cols = shape
     if isinstance(content, list):
         return matrix_of(content)
@@ -310,5 +343,24 @@ def plain_number(value) -> Any:
     return value.numerator if value.denominator == 1 else float(value)
 
 
-def plain_matrix(matrix) -> list[list]:
+def plain_matrix(matrix) -> list:
+    """A matrix (or a sequence) JSON-ready."""
+    if matrix and not isinstance(matrix[0], (list, tuple)):
+        return [plain_number(v) for v in matrix]
     return [[plain_number(v) for v in row] for row in matrix]
+
+
+def frozen(data) -> tuple:
+    """A matrix or sequence as nested tuples (hashable: a version's content)."""
+    return tuple(tuple(row) if isinstance(row, (list, tuple)) else row for row in data)
+
+
+def thawed(data) -> list:
+    """The nested lists of ``frozen`` data."""
+    return [list(row) if isinstance(row, (list, tuple)) else row for row in data]
+
+
+def cells(data):
+    """Every value of a matrix or a sequence."""
+    for row in data:
+        yield from row if isinstance(row, (list, tuple)) else (row,)

@@ -8,33 +8,84 @@ validate and autocomplete. Descriptions double as the "what is allowed" part of 
 """
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 from ..core.languages import LANGUAGES
+
+
+class _Shared:
+    """Field schemas written once under $defs and referenced wherever a type uses them (an image's schema is
+    the same in a dozen types): the published schema stays small enough for an editor to load."""
+
+    def __init__(self):
+        self.defs: dict[str, dict] = {}
+        self._names: dict[str, str] = {}
+
+    def ref(self, key: str, schema: dict) -> dict:
+        if not isinstance(schema, dict) or len(json.dumps(schema)) < 200:
+            return schema   # a short schema reads better where it is used
+        text = json.dumps(schema, sort_keys=True)
+        if text not in self._names:
+            name = f"field_{key}" if f"field_{key}" not in self.defs else f"field_{key}_{len(self.defs)}"
+            self._names[text], self.defs[name] = name, schema
+        return {"$ref": f"#/$defs/{self._names[text]}"}
+
+
+def _question_def(name: str, qtype, common: dict, one_d_ops: list, one_d_default: bool, shared: _Shared) -> dict:
+    """A question of one type: its fields (the type's and every question's). Where the type asks about an
+    operation with one spatial dimension (op: conv1d), the fields that differ (sizes, contents) take their
+    one-dimensional form when the question's op is such, or when it gives no op and the bank's default is
+    one (``one_d_default``)."""
+    fields = {k: shared.ref(k, f.schema) for k, f in {**common, **qtype.fields}.items()}
+    definition = {"type": "object", "additionalProperties": False, "required": ["id", "type"],
+                  "description": f"a {name} question: {qtype.summary}", "properties": {"type": {"const": name}, **fields}}
+    one_d = [op for op in qtype.fields["op"].schema["enum"] if op in one_d_ops] if "op" in qtype.fields else []
+    if one_d:
+        both = {k: f for k, f in qtype.fields.items() if f.one_d is not None}
+        definition["properties"].update({k: {"description": f.schema.get("description", k) + " (one value for a "
+                                                            "conv1d)"} for k, f in both.items()})
+        given = {"properties": {"op": {"enum": one_d}}, "required": ["op"]}
+        definition["allOf"] = [{"if": {"anyOf": [given, {"not": {"required": ["op"]}}]} if one_d_default else given,
+                                "then": {"properties": {k: shared.ref(k, f.one_d) for k, f in both.items()}},
+                                "else": {"properties": {k: shared.ref(k, f.schema) for k, f in both.items()}}}]
+    return definition
+
+
+def _dispatch(types: dict, suffix: str, common: dict, summaries: str) -> dict:
+    return {"type": "object", "required": ["id", "type"],
+            "description": "one question slot; every version draws its own parameters from the spaces given",
+            "properties": {"id": common["id"].schema,
+                           "type": {"enum": list(types), "description": "the question type: " + summaries}},
+            "allOf": [{"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+                       "then": {"$ref": f"#/$defs/question_{name}{suffix}"}} for name in types]}
 
 
 @lru_cache(maxsize=None)
 def bank_schema() -> dict:
     """The bank schema, from the registered question types (imported here: the types import the bank)."""
     from ..questions import TYPES  # noqa: PLC0415
-    from ..questions.fields import COMMON  # noqa: PLC0415
+    from ..questions.fields import COMMON, OPS  # noqa: PLC0415
 
     types = dict(sorted(TYPES.items()))
     summaries = "; ".join(f"{name}: {qtype.summary}" for name, qtype in types.items())
-    per_type = {}
-    for name, qtype in types.items():
-        fields = {**{k: f.schema for k, f in COMMON.items()}, **{k: f.schema for k, f in qtype.fields.items()}}
-        per_type[f"question_{name}"] = {
-            "type": "object", "additionalProperties": False, "required": ["id", "type"],
-            "description": f"a {name} question: {qtype.summary}",
-            "properties": {"type": {"const": name}, **fields}}
+    one_d_ops = [op for op, ndim in OPS.items() if ndim == 1]
+    shared = _Shared()
+    per_type = {f"question_{name}": _question_def(name, qtype, COMMON, one_d_ops, False, shared)
+                for name, qtype in types.items()}
+    # the same, in a bank whose defaults give a one-dimensional op (defaults: {op: conv1d})
+    per_type.update({f"question_{name}_1d": _question_def(name, qtype, COMMON, one_d_ops, True, shared)
+                     for name, qtype in types.items()})
+
     defaultable: dict[str, list] = {}
     for qtype in types.values():
         for key, field in {**COMMON, **qtype.fields}.items():
-            if key not in ("id", "title") and field.schema not in defaultable.setdefault(key, []):
-                defaultable[key].append(field.schema)
-    defaults = {key: schemas[0] if len(schemas) == 1 else {
-        "description": schemas[0].get("description", key) + " (as each question's type allows)", "anyOf": schemas}
+            for schema in (field.schema, field.one_d) if "op" in qtype.fields else (field.schema,):
+                if key not in ("id", "title") and schema is not None and schema not in defaultable.setdefault(key, []):
+                    defaultable[key].append(schema)
+    defaults = {key: shared.ref(key, schemas[0]) if len(schemas) == 1 else {
+        "description": schemas[0].get("description", key) + " (as each question's type allows)",
+        "anyOf": [shared.ref(key, schema) for schema in schemas]}
         for key, schemas in sorted(defaultable.items())}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -55,24 +106,25 @@ def bank_schema() -> dict:
             "defaults": {"type": "object", "additionalProperties": False, "properties": defaults,
                          "description": "fields applied to every question that does not set them (and whose "
                                         "type reads them)"},
-            "questions": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"$ref": "#/$defs/question"},
+            "questions": {"type": "array", "minItems": 1, "maxItems": 500,
                           "description": "the questions, in the order they appear in every version"},
         },
+        "allOf": [{"if": {"properties": {"defaults": {"properties": {"op": {"enum": one_d_ops}}, "required": ["op"]}},
+                          "required": ["defaults"]},
+                   "then": {"properties": {"questions": {"items": {"$ref": "#/$defs/question_1d"}}}},
+                   "else": {"properties": {"questions": {"items": {"$ref": "#/$defs/question"}}}}}],
         "$defs": {
-            "question": {
-                "type": "object", "required": ["id", "type"],
-                "description": "one question slot; every version draws its own parameters from the spaces given",
-                "properties": {"id": COMMON["id"].schema,
-                               "type": {"enum": list(types), "description": "the question type: " + summaries}},
-                "allOf": [{"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
-                           "then": {"$ref": f"#/$defs/question_{name}"}} for name in types],
-            },
+            "question": _dispatch(types, "", COMMON, summaries),
+            "question_1d": _dispatch(types, "_1d", COMMON, summaries),
             **per_type,
+            **shared.defs,
         },
     }
 
 
-_NUMBER_MATRIX = {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}
+_VALUES = {"description": "a matrix (rows of numbers), or a conv1d's sequence of numbers",
+           "anyOf": [{"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+                     {"type": "array", "items": {"type": "number"}}]}
 _STEP = {
     "type": "object", "additionalProperties": False, "required": ["kind", "dim", "math", "tex", "text"],
     "properties": {
@@ -88,6 +140,7 @@ _STEP = {
 @lru_cache(maxsize=None)
 def output_schema() -> dict:
     """The schema of key.json: the contract grading and the LMS exports read."""
+    from ..answers.kinds import KINDS  # noqa: PLC0415
     from ..questions import TYPES  # noqa: PLC0415
 
     return {
@@ -142,8 +195,8 @@ def output_schema() -> dict:
                             "padding": {"anyOf": [{"type": "array", "items": {"type": "integer"}},
                                                   {"enum": ["same", "valid", "full"]}]},
                             "dilation": {"type": "array", "items": {"type": "integer"}},
-                            "image": _NUMBER_MATRIX,
-                            "kernel": _NUMBER_MATRIX,
+                            "image": _VALUES,
+                            "kernel": _VALUES,
                         },
                         "required": ["input_shape"],
                     },
@@ -153,12 +206,9 @@ def output_schema() -> dict:
                         "the prompt where answers are typed")},
                     "answer": {
                         "type": "object", "required": ["kind", "value", "text"],
-                        "description": ("kind shape: value [H, W]; tensor_shape: value [N, C, H, W] or a weight's "
-                                        "[C_out, C_in/groups, K_h, K_w]; matrix: value rows of numbers; padding: value "
-                                        "[[before, after] per dimension]; choice: value a reason code, with options; "
-                                        "number: one number; set: the sorted list of every value that answers"),
+                        "description": "; ".join(f"kind {k.name}: value {k.summary}" for k in KINDS.values()),
                         "properties": {
-                            "kind": {"enum": ["shape", "tensor_shape", "matrix", "padding", "choice", "number", "set"]},
+                            "kind": {"enum": list(KINDS)},
                             "value": {},
                             "text": {"type": "string", "description": "the answer as a student would write it"},
                             "options": {"type": "array", "items": {

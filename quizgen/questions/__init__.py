@@ -6,7 +6,7 @@ import pkgutil
 
 from ..generate.bank import Bank, QuestionSpec
 from ..generate.sampling import Spaces, spaces_of
-from .fields import conv_fields
+from .fields import conv_fields, ndim_of
 
 TYPES: dict[str, "QuestionType"] = {}
 
@@ -31,6 +31,10 @@ class QuestionType:
     constraint_hint = ""                # appended to "no configuration meets the constraints"
     picture = "padded"                  # how problem sets may draw it: padded, unpadded (the padding is the
                                         # answer), or None (no picture: the configuration may be invalid)
+
+    def ndim(self, question: QuestionSpec) -> int:
+        """The question's spatial dimensions: its ``op``'s (conv1d: 1), else 2."""
+        return ndim_of(self.fields, question.fields)
 
     def spaces(self, question: QuestionSpec, bank: Bank) -> Spaces:
         return spaces_of(question, bank, self)

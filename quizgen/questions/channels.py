@@ -1,4 +1,4 @@
-"""Channels of nn.Conv2d(C_in, C_out, ...): the output tensor's shape (N, C_out, H, W), the weight's shape,
+"""Channels of nn.Conv2d(C_in, C_out, ...) (and nn.Conv1d): the output tensor's shape (N, C_out, H, W), the weight's shape,
 the parameter count (with or without bias, with groups) and the multiply-accumulates of one image."""
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ class ChannelConfig(Config):
 @register
 class Channels(QuestionType):
     name = "channels"
-    summary = 'nn.Conv2d with channels: output shape (N, C, H, W), weight shape, parameter count or MACs (ask)'
+    summary = ('nn.Conv2d (or nn.Conv1d) with channels: output shape (N, C, H, W), weight shape, parameter count or '
+               'MACs (ask)')
     fields = {**conv_fields(), "channels": channels_field(), "ask": choice(ASKS, "what it asks")}
     picture = None
     constraint_hint = " (groups must divide both channel counts)"
@@ -85,7 +86,7 @@ class Channels(QuestionType):
             padding = tuple(k - 1 + (d - 1) * (k - 1) for k, d in zip(config.kernel_shape, config.dilation))
         return {"batch": config.batch, "in_channels": config.in_channels, "out_channels": config.out_channels,
                 "groups": config.groups, "bias": config.bias,
-                "call": torch_call("nn.Conv2d", config.in_channels, config.out_channels,
+                "call": torch_call(f"nn.Conv{config.ndim}d", config.in_channels, config.out_channels,
                                    kernel_size=known_literal(config.kernel_shape), stride=_unless(config.stride, 1),
                                    padding=padding if isinstance(padding, str) else _unless(padding, 0),
                                    dilation=_unless(config.dilation, 1), groups=_unless((config.groups,), 1),

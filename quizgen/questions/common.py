@@ -10,9 +10,11 @@ from ..generate.reference import Conv
 
 
 def draft(qtype, question, config, version: str, number: int, exact: bool = True, **fields) -> Draft:
+    context = qtype.facts(config) if hasattr(qtype, "facts") else facts(config)
+    if "op" in qtype.fields:   # the torch operation asked about (the type's first, by default)
+        context["op"] = question.fields.get("op", qtype.fields["op"].schema["enum"][0])
     return Draft(id=question.id, type=qtype.name, version=version, number=number, points=question.points,
-                 title=question.title, params=config.params(),
-                 context=qtype.facts(config) if hasattr(qtype, "facts") else facts(config),
+                 title=question.title, params=config.params(), context=context,
                  grading=grading_policy(question, exact),
                  lms={"multiple_choice": question.fields.get("lms", {}).get("multiple_choice", False)},
                  picture=bool(question.fields.get("picture", False)), **fields)
@@ -42,35 +44,45 @@ def torch_literal(value) -> str:
 
 
 def facts(config) -> dict:
-    """Facts the prompt templates choose their words by."""
+    """Facts the prompt templates choose their words by (``sequence``: a conv1d's, of one dimension)."""
     padding = config.padding
     return {
-        "square": config.input_shape[0] == config.input_shape[1],
+        "sequence": len(config.input_shape) == 1,
+        "square": len(set(config.input_shape)) == 1,
         "input": ar.shape_text(config.input_shape, "×"),
         "kernel": ar.shape_text(config.kernel_shape, "×"),
         "stride": torch_literal(config.stride),
         "padding": torch_literal(padding),
         "dilation": torch_literal(config.dilation),
-        "has_stride": tuple(config.stride) != (1, 1),
-        "has_padding": isinstance(padding, str) or tuple(padding) != (0, 0),
-        "has_dilation": tuple(config.dilation) != (1, 1),
+        "has_stride": any(s != 1 for s in config.stride),
+        "has_padding": isinstance(padding, str) or any(padding),
+        "has_dilation": any(d != 1 for d in config.dilation),
         "call": conv_call(config),
     }
 
 
 def conv_call(config) -> str:
-    """The nn.Conv2d constructor for this configuration, with only the non-default arguments."""
+    """The nn.Conv2d (nn.Conv1d) constructor for this configuration, with only the non-default arguments."""
     args = [f"kernel_size={torch_literal(config.kernel_shape)}"]
-    if tuple(config.stride) != (1, 1):
+    if any(s != 1 for s in config.stride):
         args.append(f"stride={torch_literal(config.stride)}")
     padding = config.padding
     if padding == "full":   # torch has no word for it: the number it means
         padding = tuple(ar.string_padding("full", k, d)[0] for k, d in zip(config.kernel_shape, config.dilation))
-    if isinstance(padding, str) or tuple(padding) != (0, 0):
+    if isinstance(padding, str) or any(padding):
         args.append(f"padding={torch_literal(padding)}")
-    if tuple(config.dilation) != (1, 1):
+    if any(d != 1 for d in config.dilation):
         args.append(f"dilation={torch_literal(config.dilation)}")
-    return f"nn.Conv2d(1, 1, {', '.join(args)})"
+    return f"nn.Conv{len(config.input_shape)}d(1, 1, {', '.join(args)})"
+
+
+def size_answer(spec, mistakes: list[dict]) -> tuple[dict, list[dict]]:
+    """An output size as a question asks it, with its mistakes: height x width (a shape), or a conv1d's
+    length (one number)."""
+    if len(spec.output_shape) > 1:
+        return {"kind": "shape", "value": list(spec.output_shape)}, mistakes
+    return ({"kind": "number", "value": spec.output_shape[0]},
+            [{**m, "value": m["value"][0], "per_dimension": False} for m in mistakes])
 
 
 def _dim_mistakes(dim: ar.ConvDim) -> dict[str, int]:

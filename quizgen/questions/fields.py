@@ -3,6 +3,10 @@ bank schema, `quizgen schema` and the published schemas are made of) and the int
 parts may take (``Bounds``), which the sampler checks on every candidate, however it was written (a
 number, 'HxW', a list, a range, height and width), before anything is drawn.
 
+A convolution's fields take one value per spatial dimension: height and width for conv2d, the length
+alone for conv1d (``op``). Each such field declares both forms; the bank schema applies the one-dimensional
+form to the questions whose ``op`` has one spatial dimension.
+
 The limits are what torch and memory can hold and what a student can be asked: sizes up to 2^20 (shapes are
 cross-checked on torch's meta device, never allocated), images whose values are asked up to 32x32 (a
 student types the output), up to 65,536 channels.
@@ -45,9 +49,31 @@ CHANNELS = Bounds(1, MAX_CHANNELS)
 @dataclass(frozen=True)
 class Field:
     """A bank field: its schema, and the bounds of its numeric parts by their path below the field ("":
-    the field itself; "size": image.size; "in": channels.in; "*.kernel": every layer's kernel)."""
+    the field itself; "size": image.size; "in": channels.in; "*.kernel": every layer's kernel).
+    ``one_d``: its schema where the question's operation has one spatial dimension (conv1d); None: the same."""
     schema: dict
     bounds: dict = field(default_factory=dict)
+    one_d: dict | None = None
+
+
+# The operations a convolution question may ask about (the ``op`` field), and their spatial dimensions.
+OPS = {"conv2d": 2, "conv1d": 1}
+
+
+def op_field(ops: tuple = ("conv2d", "conv1d")) -> Field:
+    """Which convolution the question is about; the first is the default."""
+    described = {"conv2d": "on an image, height x width (nn.Conv2d; nn.ConvTranspose2d in transposed questions)",
+                 "conv1d": "on a sequence, its length (nn.Conv1d; nn.ConvTranspose1d in transposed questions)"}
+    return Field({"enum": list(ops), "description": "the convolution: " + "; ".join(
+        f"{op}: {described[op]}{' (the default)' if n == 0 else ''}" for n, op in enumerate(ops))})
+
+
+def ndim_of(fields: dict, question_fields: dict) -> int:
+    """How many spatial dimensions a question has: its ``op``'s (the type's first op by default); 2 for a
+    type that declares no op."""
+    if "op" not in fields:
+        return 2
+    return OPS[question_fields.get("op", fields["op"].schema["enum"][0])]
 
 
 _SHAPE = {"type": "string", "pattern": r"^\s*-?\d+\s*x\s*-?\d+\s*$", "description": "a shape 'HxW', e.g. '4x6'"}
@@ -65,10 +91,15 @@ def int_space(bounds: Bounds, what: str = "") -> dict:
 
 def dim_space(bounds: Bounds, what: str, words: tuple = ()) -> Field:
     """A per-dimension parameter: one value for every dimension, 'HxW', a list to choose from, a range, or
-    {height: ..., width: ...} drawn independently (and, for padding, named values such as 'same')."""
+    {height: ..., width: ...} drawn independently (and, for padding, named values such as 'same'); for one
+    spatial dimension, an integer (or a word), a list of them, or a range."""
     number = bounds.integer()
     value = {"anyOf": [number, _SHAPE] + ([{"enum": list(words)}] if words else [])}
     extra = f", {' or '.join(repr(v) for v in words)}" if words else ""
+    one = {"anyOf": [number] + ([{"enum": list(words)}] if words else [])}
+    one_d = {"description": (f"{what} (one dimension): an integer{extra}, a list of these to choose from, or "
+                             f"{{min, max[, step]}}; {bounds.describe()}"),
+             "anyOf": [one, {"type": "array", "minItems": 1, "items": one}, int_space(bounds)["anyOf"][2]]}
     return Field({
         "description": (f"{what}: an integer (every dimension), 'HxW'{extra}, a list of these to choose from, "
                         f"{{min, max[, step]}}, or {{height: ..., width: ...}}; {bounds.describe()}"),
@@ -76,7 +107,7 @@ def dim_space(bounds: Bounds, what: str, words: tuple = ()) -> Field:
                   int_space(bounds)["anyOf"][2],
                   {"type": "object", "additionalProperties": False, "required": ["height", "width"],
                    "properties": {"height": int_space(bounds), "width": int_space(bounds)}}],
-    }, {"": bounds})
+    }, {"": bounds}, one_d)
 
 
 def choice(values: tuple, what: str, several: bool = False) -> Field:
@@ -104,48 +135,61 @@ def _value_range(integers: bool) -> dict:
             "{min, max, decimals}: decimals drawn uniformly on that grid"}
 
 
-_MATRIX = {"type": "array", "minItems": 1, "maxItems": MAX_VALUES,
-           "items": {"type": "array", "minItems": 1, "maxItems": MAX_VALUES,
-                     "items": {"type": "number", "minimum": -MAX_VALUE, "maximum": MAX_VALUE}},
+_SEQUENCE = {"type": "array", "minItems": 1, "maxItems": MAX_VALUES,
+             "items": {"type": "number", "minimum": -MAX_VALUE, "maximum": MAX_VALUE},
+             "description": f"an explicit sequence of numbers (at most {MAX_VALUES})"}
+_MATRIX = {"type": "array", "minItems": 1, "maxItems": MAX_VALUES, "items": {**_SEQUENCE, "description": "a row"},
            "description": f"an explicit matrix, a list of rows of numbers (at most {MAX_VALUES}x{MAX_VALUES})"}
 NAMED_KERNELS = ("ones", "zeros", "sobel-x", "sobel-y", "laplacian")
 
 
-def image(bounds: Bounds = SIZE, values: bool = False, what: str = "the input image") -> Field:
-    """The input: its size (and, where values are asked, its content)."""
-    properties = {"size": dim_space(bounds, "image size").schema}
-    if values:
+def _line(name: str) -> dict:
+    return {"type": "object", "additionalProperties": False, "required": [name],
+            "properties": {name: {"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_VALUES - 1},
+                                            {"const": "middle"}]}}}
+
+
+_RANDOM = [{"type": "object", "additionalProperties": False, "required": ["random_int"],
+            "properties": {"random_int": _value_range(True)}},
+           {"type": "object", "additionalProperties": False, "required": ["random_decimal"],
+            "properties": {"random_decimal": _value_range(False)}}]
+
+
+def _part(what: str, bounds: Bounds, values: bool, name: str, one_d: bool) -> dict:
+    """The schema of an image or a kernel: its size and, where values are asked, its values (``name``)."""
+    size = dim_space(bounds, f"{what} size")
+    properties = {"size": size.one_d if one_d else size.schema}
+    if values and name == "content":
         properties["content"] = {
-            "description": ("image content: 'zeros', 'ones', {column: N|'middle'} (zeros with a column of ones), "
-                            "{row: N|'middle'}, {random_int: {min, max}}, {random_decimal: {min, max, decimals}}, "
-                            "or an explicit matrix"),
-            "anyOf": [{"enum": ["zeros", "ones"]},
-                      *({"type": "object", "additionalProperties": False, "required": [line],
-                         "properties": {line: {"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_VALUES - 1},
-                                                         {"const": "middle"}]}}} for line in ("column", "row")),
-                      {"type": "object", "additionalProperties": False, "required": ["random_int"],
-                       "properties": {"random_int": _value_range(True)}},
-                      {"type": "object", "additionalProperties": False, "required": ["random_decimal"],
-                       "properties": {"random_decimal": _value_range(False)}},
-                      _MATRIX]}
-    return Field({"type": "object", "additionalProperties": False, "properties": properties,
-                  "description": what + (": its size and content" if values else ": its size")}, {"size": bounds})
+            "description": (f"{what} content: 'zeros', 'ones', " + (
+                "{column: N|'middle'} (zeros with a one there), {random_int: {min, max}}, {random_decimal: {min, "
+                "max, decimals}}, or an explicit sequence" if one_d else
+                "{column: N|'middle'} (zeros with a column of ones), {row: N|'middle'}, {random_int: {min, max}}, "
+                "{random_decimal: {min, max, decimals}}, or an explicit matrix (a list of rows; a sequence needs op: conv1d)")),
+            "anyOf": [{"enum": ["zeros", "ones"]}, _line("column"), *([] if one_d else [_line("row")]), *_RANDOM,
+                      _SEQUENCE if one_d else _MATRIX]}
+    elif values:
+        properties["values"] = {
+            "description": (f"{what} values: 'ones', 'zeros', " + (
+                "{random_int: {min, max}}, or an explicit sequence" if one_d else
+                "'sobel-x', 'sobel-y', 'laplacian' (3x3), {random_int: {min, max}}, or an explicit matrix (a list of "
+                "rows; a sequence needs op: conv1d)")),
+            "anyOf": [{"enum": ["ones", "zeros"] if one_d else list(NAMED_KERNELS)}, _RANDOM[0],
+                      _SEQUENCE if one_d else _MATRIX]}
+    return {"type": "object", "additionalProperties": False, "properties": properties,
+            "description": f"the {what}" + (f": its size and {name}" if values else ": its size")}
+
+
+def image(bounds: Bounds = SIZE, values: bool = False) -> Field:
+    """The input (an image; a conv1d's sequence): its size (and, where values are asked, its content)."""
+    return Field(_part("input", bounds, values, "content", False), {"size": bounds},
+                 _part("input", bounds, values, "content", True))
 
 
 def kernel(bounds: Bounds = SIZE, values: bool = False) -> Field:
     """The kernel: its size (and, where values are asked, its values)."""
-    properties = {"size": dim_space(bounds, "kernel size").schema}
-    if values:
-        properties["values"] = {
-            "description": ("kernel values: 'ones', 'zeros', 'sobel-x', 'sobel-y', 'laplacian' (3x3), "
-                            "{random_int: {min, max}}, or an explicit matrix"),
-            "anyOf": [{"enum": list(NAMED_KERNELS)},
-                      {"type": "object", "additionalProperties": False, "required": ["random_int"],
-                       "properties": {"random_int": _value_range(True)}},
-                      _MATRIX]}
-    return Field({"type": "object", "additionalProperties": False, "properties": properties,
-                  "description": "the kernel" + (": its size and values" if values else ": its size")},
-                 {"size": bounds})
+    return Field(_part("kernel", bounds, values, "values", False), {"size": bounds},
+                 _part("kernel", bounds, values, "values", True))
 
 
 def channels_field() -> Field:
@@ -219,9 +263,10 @@ PADDING_WORDS = ("same", "valid", "full")
 
 def conv_fields(size: Bounds = SIZE, values: bool = False, kernel_size: Bounds | None = None,
                 stride: Bounds = STRIDE, padding: Bounds = PADDING, dilation: Bounds = DILATION,
-                padding_words: tuple = PADDING_WORDS) -> dict[str, Field]:
-    """The fields of a convolution: image, kernel, stride, padding and dilation."""
-    return {"image": image(size, values), "kernel": kernel(kernel_size or size, values),
+                padding_words: tuple = PADDING_WORDS, ops: tuple = ("conv2d", "conv1d")) -> dict[str, Field]:
+    """The fields of a convolution: the operation (``ops``: the first is the default), image, kernel, stride,
+    padding and dilation."""
+    return {**({"op": op_field(ops)} if ops else {}), "image": image(size, values), "kernel": kernel(kernel_size or size, values),
             "stride": dim_space(stride, "stride"),
             "padding": dim_space(padding, "zero padding per side" + (" ('full': d(k - 1) per side)"
                                                                      if "full" in padding_words else ""),

@@ -41,7 +41,7 @@ class Inverse(QuestionType):
                              f"the unknown ({unknown}) needs several candidates to choose among; allowed: a list or "
                              f"a range {{min, max}}")
         # every version asks among the same candidates: the bank's square values of the unknown
-        candidates = tuple(sorted({h for h, w in getattr(spaces, field) if not isinstance(h, str) and h == w}))
+        candidates = tuple(sorted({v[0] for v in getattr(spaces, field) if not isinstance(v, str) and len(set(v)) == 1}))
         if candidates and list(candidates) != list(range(candidates[0], candidates[-1] + 1)):
             # the values that give one output are a run of consecutive integers; among candidates with gaps
             # they need not be, and an LMS asks the run by its smallest and largest value
@@ -53,7 +53,7 @@ class Inverse(QuestionType):
 
     def accepts(self, config, reasons):
         values = (config.input_shape, config.kernel_shape, config.stride, config.padding, config.dilation)
-        return all(not isinstance(v, str) and v[0] == v[1] for v in values)
+        return all(not isinstance(v, str) and len(set(v)) == 1 for v in values)
 
     def build(self, question, bank, config, content, version, number):
         unknown = question.fields.get("unknown", "stride")

@@ -85,7 +85,7 @@ class PoolingType(QuestionType):
 class PoolSize(PoolingType):
     name = "pool_size"
     summary = "output height x width of max or average pooling (stride defaults to the kernel; ceil_mode)"
-    fields = {**conv_fields(padding_words=()), **_POOL_FIELDS}
+    fields = {**conv_fields(padding_words=(), ops=()), **_POOL_FIELDS}
 
     def build(self, question, bank, config, content, version, number):
         spec = config.spec()

@@ -9,19 +9,21 @@ from ..core.record import Check
 from ..generate.reference import Conv
 from . import QuestionType, register
 from .common import draft
-from .fields import DILATION, Bounds, dim_space, image, kernel
+from .fields import DILATION, Bounds, dim_space, image, kernel, op_field
 
 
 @register
 class SamePadding(QuestionType):
     name = "same_padding"
     summary = "which zero padding keeps the size (torch's padding='same')"
-    fields = {"image": image(), "kernel": kernel(), "stride": dim_space(Bounds(1, 1), "stride (only 1: 'same' exists for stride 1)"), "dilation": dim_space(DILATION, "dilation")}
+    fields = {"op": op_field(("conv2d", "conv1d")), "image": image(), "kernel": kernel(),
+              "stride": dim_space(Bounds(1, 1), "stride (only 1: 'same' exists for stride 1)"),
+              "dilation": dim_space(DILATION, "dilation")}
     picture = "unpadded"   # in problem sets; the key draws the padding found
 
     def spaces(self, question, bank):
         # The padding is the unknown: the question is drawn with 'same' and answered with numbers.
-        return replace(super().spaces(question, bank), strides=[(1, 1)], paddings=["same"])
+        return replace(super().spaces(question, bank), strides=[(1,) * self.ndim(question)], paddings=["same"])
 
     def build(self, question, bank, config, content, version, number):
         pads = [ar.same_padding(k, d) for k, d in zip(config.kernel_shape, config.dilation)]

@@ -1,4 +1,5 @@
-"""Output size of a transposed convolution (nn.ConvTranspose2d): stride, padding, dilation, output_padding."""
+"""Output size of a transposed convolution (nn.ConvTranspose2d, nn.ConvTranspose1d): stride, padding, dilation,
+output_padding."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -8,13 +9,13 @@ from ..core.record import Check
 from ..generate.reference import TransposedConv
 from ..generate.sampling import Config, dim_candidates
 from . import QuestionType, register
-from .common import draft, shape_mistakes_of, torch_call
+from .common import draft, shape_mistakes_of, size_answer, torch_call
 from .fields import PADDING, conv_fields, dim_space
 
 
 @dataclass(frozen=True)
 class TransposedConfig(Config):
-    output_padding: tuple = (0, 0)
+    output_padding: tuple = (0,)
 
     def reasons(self) -> list[str]:
         return L.transposed_reasons(self.input_shape, self.kernel_shape, self.stride, self.padding, self.dilation,
@@ -35,33 +36,34 @@ class TransposedConfig(Config):
 @register
 class TransposedSize(QuestionType):
     name = "transposed_size"
-    summary = 'output height x width of a transposed convolution (nn.ConvTranspose2d, output_padding)'
-    fields = {**conv_fields(padding_words=()), "output_padding": dim_space(PADDING, "output_padding: extra rows/columns on one side")}
+    summary = ('output size of a transposed convolution: height x width (nn.ConvTranspose2d) or length '
+               '(nn.ConvTranspose1d); output_padding')
+    fields = {**conv_fields(padding_words=()),
+              "output_padding": dim_space(PADDING, "output_padding: extra rows/columns on one side")}
     picture = None
     constraint_hint = " (torch requires output_padding smaller than the stride or the dilation)"
 
     def spaces(self, question, bank):
         spaces = super().spaces(question, bank)
+        ndim = self.ndim(question)
         output_padding = (dim_candidates(question.fields["output_padding"], bank, question.path_of("output_padding"),
-                                         self.fields["output_padding"].bounds[""])
-                          if "output_padding" in question.fields else [(0, 0)])
+                                         self.fields["output_padding"].bounds[""], ndim)
+                          if "output_padding" in question.fields else [(0,) * ndim])
         return replace(spaces, extras=(("output_padding", output_padding),), make=TransposedConfig)
 
     def build(self, question, bank, config, content, version, number):
         spec = config.spec()
-        built = draft(self, question, config, version, number,
-                      answer={"kind": "shape", "value": list(spec.output_shape)},
-                      steps=L.transposed_steps(spec),
-                      checks=[Check(conv=config.probe(), shape=spec.output_shape)],
-                      mistakes=transposed_mistakes(spec))
+        answer, mistakes = size_answer(spec, transposed_mistakes(spec))
+        built = draft(self, question, config, version, number, answer=answer, steps=L.transposed_steps(spec),
+                      checks=[Check(conv=config.probe(), shape=spec.output_shape)], mistakes=mistakes)
         built.context.update(transposed_facts(config))
         return built
 
 
 def transposed_facts(config) -> dict:
-    return {"has_output_padding": tuple(config.output_padding) != (0, 0),
+    return {"has_output_padding": any(config.output_padding),
             "output_padding": known_literal(config.output_padding),
-            "call": torch_call("nn.ConvTranspose2d", 1, 1, kernel_size=known_literal(config.kernel_shape),
+            "call": torch_call(f"nn.ConvTranspose{config.ndim}d", 1, 1, kernel_size=known_literal(config.kernel_shape),
                                stride=_unless(config.stride, 1), padding=_unless(config.padding, 0),
                                output_padding=_unless(config.output_padding, 0),
                                dilation=_unless(config.dilation, 1))}

@@ -42,11 +42,11 @@ class Validity(QuestionType):
 
 def rule_step(config, code: str) -> ar.Step:
     """The broken rule with the numbers that break it (the label, in the templates, names the rule)."""
-    names = ("height", "width")
-    (h, w), (kh, kw), s, d = config.input_shape, config.kernel_shape, config.stride, config.dilation
+    names = ar.DIM_NAMES[config.ndim]
+    s, d = config.stride, config.dilation
     if code == ar.KERNEL_TOO_LARGE:
-        for name, i, k, dd, p in zip(names, (h, w), (kh, kw), d, config.padding if not isinstance(
-                config.padding, str) else (0, 0)):
+        pads = config.padding if not isinstance(config.padding, str) else (0,) * config.ndim
+        for name, i, k, dd, p in zip(names, config.input_shape, config.kernel_shape, d, pads):
             if ar.effective_kernel(k, dd) > i + 2 * p:
                 return ar.Step(code, f"K' = {dd}·({k} − 1) + 1 = {ar.effective_kernel(k, dd)} > "
                                      f"M + 2·P = {i} + 2·{p} = {i + 2 * p}",
@@ -54,7 +54,7 @@ def rule_step(config, code: str) -> ar.Step:
                                f"M + 2P = {i} + 2 \\cdot {p} = {i + 2 * p}", name)
     symbol, values = {
         ar.SAME_WITH_STRIDE: ("S", s), ar.NEGATIVE_PADDING: ("P", config.padding),
-        ar.NON_POSITIVE_STRIDE: ("S", s), ar.NON_POSITIVE_KERNEL: ("K", (kh, kw)),
+        ar.NON_POSITIVE_STRIDE: ("S", s), ar.NON_POSITIVE_KERNEL: ("K", config.kernel_shape),
         ar.NON_POSITIVE_DILATION: ("D", d),
     }[code]
     bad = [v for v in values if (v != 1 if code == ar.SAME_WITH_STRIDE else v < 0 if code == ar.NEGATIVE_PADDING

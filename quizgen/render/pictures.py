@@ -11,6 +11,8 @@ from ..arithmetic import conv as ar
 from ..core.errors import InvalidConfiguration
 from ..core.numbers import format_number
 
+MAX_DRAWN_CELLS = 40_000  # beyond this (input, kernel and output together) no picture is drawn: it would not
+                          # be readable, and a picture must never cost more memory than the question
 MAX_FRAMES = 48           # an animation longer than this shows the first positions (the caption says so)
 MAX_CELL, MIN_CELL = 30, 5
 MIN_VALUE_CELL, MAX_VALUE_CELL = 18, 56   # numbers are written in cells at least this big, and grow up to
@@ -111,6 +113,17 @@ class Picture:
     spec: object
     dilation: tuple
 
+    @property
+    def sequence(self) -> bool:
+        """A conv1d's: drawn as rows one cell high."""
+        return len(self.spec.dims) == 1
+
+    def size_text(self, grid: "Grid | None" = None) -> str:
+        """A panel's size as its caption gives it: 5×5, or a sequence's length (the input's unpadded)."""
+        if grid is None:
+            return ar.shape_text(self.spec.input_shape, "×")
+        return str(grid.cols) if self.sequence else f"{grid.rows}×{grid.cols}"
+
     # The animation: the window and the output cell are one path each, moved from frame to frame by a
     # discrete translate (every window is the first one shifted by the stride), so a picture costs a few
     # elements whatever its number of frames; only the captions are one element per frame.
@@ -156,44 +169,58 @@ def spec_of(params: dict) -> ar.ConvSpec | None:
 
 def frames(spec: ar.ConvSpec, padded=None, kernel=None, values=None, limit: int | None = None) -> list[Frame]:
     """Window positions in the order the output is written (row by row), each with its input cells and,
-    given the padded input, the kernel and the output values, its product-sum."""
-    oh, ow = spec.output_shape
+    given the padded input, the kernel and the output values, its product-sum. A conv1d's are laid out as
+    one row (``lifted``), its product-sums written as y[i]."""
+    shown = lifted(spec)
     out = []
-    for r in range(oh):
-        for c in range(ow):
-            if limit is not None and len(out) >= limit:
-                return out
-            text = ar.cell_step(padded, kernel, spec, r, c, values[r][c]).text if values is not None else ""
-            out.append(Frame((r, c), spec, text))
+    for position in ar.output_cells(spec):
+        if limit is not None and len(out) >= limit:
+            return out
+        value = ar.value_at(values, position) if values is not None else None
+        text = ar.cell_step(padded, kernel, spec, position, value).text if values is not None else ""
+        out.append(Frame((0,) + position if len(position) == 1 else position, shown, text))
     return out
 
 
+def lifted(spec: ar.ConvSpec) -> ar.ConvSpec:
+    """The spec drawn: a conv1d's as a row one cell high."""
+    return ar.ConvSpec((ar.ConvDim(1, 1),) + spec.dims) if len(spec.dims) == 1 else spec
+
+
+def _row(data):
+    """A conv1d's sequence drawn as one row of a grid."""
+    return None if data is None else [data] if data and not isinstance(data[0], (list, tuple)) else data
+
+
 def picture(params: dict, with_output: bool = True, padded: bool = True) -> Picture | None:
-    """The layout of a question's convolution; None when torch rejects it (nothing to draw).
+    """The layout of a question's convolution; None when torch rejects it (nothing to draw) or when its grids
+    hold more than MAX_DRAWN_CELLS cells.
     ``padded=False`` draws the bare input (when the padding is what the student must find). Every grid
     shares one cell size, so the input, kernel and output are to scale; values are shown where they fit."""
     spec = spec_of(params)
     if spec is None:
         return None
-    dh, dw = spec.dims
+    dh, dw = lifted(spec).dims
     image, kernel = exact(params.get("image")), exact(params.get("kernel"))
     pads = ((dh.pad_left, dh.pad_right), (dw.pad_left, dw.pad_right)) if padded else ((0, 0), (0, 0))
     rows, cols = dh.size + sum(pads[0]), dw.size + sum(pads[1])
-    oh, ow = spec.output_shape
+    oh, ow = lifted(spec).output_shape
+    if rows * cols + dh.kernel * dw.kernel + oh * ow > MAX_DRAWN_CELLS:
+        return None
     shown = ar.pad_matrix(image, spec) if image is not None and padded else image
-    values = ar.correlate2d(image, kernel, spec) if with_output and image is not None and kernel is not None else None
+    values = ar.correlate(image, kernel, spec) if with_output and image is not None and kernel is not None else None
     cell = max(MIN_CELL, min(MAX_CELL, PANEL_WIDTH // max(rows, cols)))
-    widest = max((len(format_number(v)) for m in (shown, kernel, values) if m for row in m for v in row),
+    widest = max((len(format_number(v)) for m in (shown, kernel, values) if m for row in _row(m) for v in row),
                  default=0)
     if widest and cell >= MIN_VALUE_CELL:     # grow the cells to fit the widest number, up to a limit
         cell = min(max(cell, widest * DIGIT_WIDTH + 8), MAX_VALUE_CELL)
     show_values = bool(widest) and cell >= MIN_VALUE_CELL and widest * DIGIT_WIDTH + 4 <= cell
     top = 24                                  # room for the panel titles
-    grid_in = Grid(MARGIN, top, rows, cols, cell, shown if show_values else None, pads)
+    grid_in = Grid(MARGIN, top, rows, cols, cell, _row(shown) if show_values else None, pads)
     grid_k = Grid(grid_in.x + max(grid_in.width, LABEL_ROOM) + GAP, top, dh.kernel, dw.kernel, cell,
-                  kernel if show_values else None)
+                  _row(kernel) if show_values else None)
     grid_out = Grid(grid_k.x + max(grid_k.width, LABEL_ROOM) + GAP, top, oh, ow, cell,
-                    values if show_values else None)
+                    _row(values) if show_values else None)
     shown_frames = frames(spec, shown, kernel, values, MAX_FRAMES) if with_output and padded else []
     longest = max((len(f.sum_text) for f in shown_frames), default=0)
     last = grid_out if with_output else grid_k
@@ -203,8 +230,11 @@ def picture(params: dict, with_output: bool = True, padded: bool = True) -> Pict
                    (dh.dilation, dw.dilation))
 
 
-def exact(matrix):
-    """A matrix of the record (floats of exact decimals) as exact numbers, so sums are not float noise."""
-    if matrix is None:
+def exact(data):
+    """A matrix (or a sequence) of the record (floats of exact decimals) as exact numbers, so sums are not
+    float noise."""
+    if data is None:
         return None
-    return [[Fraction(repr(v)) if isinstance(v, float) else v for v in row] for row in matrix]
+    if data and not isinstance(data[0], (list, tuple)):
+        return [Fraction(repr(v)) if isinstance(v, float) else v for v in data]
+    return [[Fraction(repr(v)) if isinstance(v, float) else v for v in row] for row in data]

@@ -57,7 +57,7 @@ class Renderer:
         )
         self.env.filters.update(
             matrix=matrix_lines, num=format_number, exact=exact_text, decimal=decimal_text,   # numbers
-            score=people_number, shape=lambda sizes: shape_text(sizes, "×"),
+            score=people_number, shape=lambda sizes: shape_text(sizes, "×"), rows=as_rows,
             md_code=markdown_code, md_text=markdown_text, code_spans=html_code_spans,       # Markdown, HTML
             cloze=cloze_text, category=category_name, gift=gift_text, notations=notations,  # Moodle, GIFT
             typed_forms=typed_forms, equation_src=equation_src,                           # Canvas
@@ -145,12 +145,21 @@ class Renderer:
         answer["text"] = answer_text(answer["kind"], answer.get("letter", answer["value"]))
         if "options" in answer:
             answer["options"] = [{**o, "text": w.options[o["code"]]} for o in answer["options"]]
-        mistakes = [{**m, "text": answer_text("shape" if m.get("of") == "shape" else draft.answer["kind"], m["value"])}
-                    for m in draft.mistakes]
+        mistakes = [{**m, "text": self.mistake_text(draft, m, w)} for m in draft.mistakes]
         return Question(id=draft.id, number=draft.number, type=draft.type, title=draft.title,
                         points=draft.points, params=draft.params, prompt=prompt, instruction=instruction,
                         answer=answer, steps=steps, mistakes=mistakes, grading=draft.grading,
                         lms=draft.lms, picture=draft.picture)
+
+    @staticmethod
+    def mistake_text(draft: Draft, mistake: dict, w) -> str:
+        """A known mistake's wrong answer as a student would write it; the wrong shape it gives a matrix, or
+        the wrong length it gives a sequence ("length 6": a bare 6 would read as a value)."""
+        if mistake.get("of") != "shape":
+            return answer_text(draft.answer["kind"], mistake["value"])
+        if len(mistake["value"]) == 1:
+            return str(w.length_of(mistake["value"][0]))
+        return answer_text("shape", mistake["value"])
 
     @staticmethod
     def step_text(step, w) -> str:
@@ -163,9 +172,15 @@ class Renderer:
         return f"{label}: {step.text}"
 
 
+def as_rows(data) -> list:
+    """A matrix's rows; a sequence (a conv1d's input, kernel or output) as one row."""
+    return [data] if data and not isinstance(data[0], (list, tuple)) else data
+
+
 def matrix_lines(matrix) -> list[str]:
-    """Rows of a matrix with right-aligned columns, for plain-text and Markdown code blocks."""
-    cells = [[format_number(v) for v in row] for row in matrix]
+    """Rows of a matrix (or a sequence, as one row) with right-aligned columns, for plain-text and Markdown
+    code blocks."""
+    cells = [[format_number(v) for v in row] for row in as_rows(matrix)]
     width = max(len(c) for row in cells for c in row)
     return [" ".join(c.rjust(width) for c in row) for row in cells]
 

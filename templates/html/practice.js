@@ -144,6 +144,15 @@
     return values.find((v) => v.malformed) || parsed(values);
   }
 
+  function parseSequence(text, expected) {
+    const result = parseMatrix(text, expected && expected.length ? [expected] : null);
+    if (result.malformed) return result;
+    const rows = result.value;
+    if (rows.length === 1) return parsed(rows[0]);
+    if (rows.every((row) => row.length === 1)) return parsed(rows.map((row) => row[0]));
+    return malformed("not_a_sequence", rows.length + "x" + rows[0].length);
+  }
+
   function parsePadding(text, expected) {
     const ndim = expected ? expected.length : 2;
     const lowered = text.toLowerCase();
@@ -158,6 +167,7 @@
     } else {
       groups = rowCells(lowered, false).map((cell) => [cell]);
     }
+    if (ndim === 1 && groups.length === 2 && groups.every((g) => g.length === 1)) groups = [groups[0].concat(groups[1])];
     if (groups.length === 1) groups = Array(ndim).fill(groups[0]);
     if (groups.length !== ndim || groups.some((g) => g.length !== 1 && g.length !== 2)) {
       return malformed("padding_layout", String(groups.reduce((n, g) => n + g.length, 0)));
@@ -216,7 +226,7 @@
     return parsed([...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(Number));
   }
 
-  const PARSERS = {shape: parseShape, tensor_shape: parseShape, matrix: parseMatrix, padding: parsePadding,
+  const PARSERS = {shape: parseShape, tensor_shape: parseShape, matrix: parseMatrix, sequence: parseSequence, padding: parsePadding,
     choice: parseChoice, number: parseNumber, set: parseSet};
 
   function parse(kind, text, expected) {
@@ -269,6 +279,7 @@
       want.forEach((row, r) => row.forEach((w, c) => { parts++; if (close(policy, got[r][c], w)) right++; }));
       return [right, parts];
     }
+    if (kind === "sequence") return [want.filter((w, i) => close(policy, got[i], w)).length, want.length];
     if (kind === "padding") return [want.filter((w, d) => got[d][0] === w[0] && got[d][1] === w[1]).length, want.length];
     if (kind === "number") return [close(policy, got, want) ? 1 : 0, 1];
     if (kind === "set") {   // each value found counts, each value too many takes one back
@@ -283,9 +294,9 @@
     if (result.blank) return {status: "blank", credit: 0, mistakes: []};
     if (result.malformed) return {status: "malformed", credit: 0, mistakes: [], problem: result};
     const policy = policyOf(question), got = result.value, mistakes = question.mistakes || [];
-    if (kind === "matrix") {
-      const gs = shapeOf(got), ws = shapeOf(answer.value);
-      if (gs[0] !== ws[0] || gs[1] !== ws[1]) {
+    if (kind === "matrix" || kind === "sequence") {
+      const gs = kind === "matrix" ? shapeOf(got) : [got.length], ws = kind === "matrix" ? shapeOf(answer.value) : [answer.value.length];
+      if (gs.some((size, d) => size !== ws[d])) {
         const shapeMistakes = mistakes.filter((m) => m.of === "shape");
         return {status: "wrong", credit: 0, value: got, wrongShape: gs, mistakes:
           diagnose(gs, ws, shapeMistakes, {exact: true, absolute: 0.01, relative: 0, partial: "proportional"})};
@@ -309,6 +320,8 @@
     let line = w.verdicts[verdict.status];
     if (verdict.status === "partial") {
       line += " (" + fill(w.parts_right, {right: verdict.partsRight, total: verdict.parts, parts: w.part_names[question.answer.kind]}) + ")";
+    } else if (verdict.wrongShape && question.answer.kind === "sequence") {
+      line += ": " + fill(w.wrong_length, {got: verdict.wrongShape[0], want: question.answer.value.length});
     } else if (verdict.wrongShape) {
       line += ": " + fill(w.wrong_shape, {got: verdict.wrongShape.join("\u00d7"), want: shapeOf(question.answer.value).join("\u00d7")});
     } else if (verdict.status === "malformed") {

@@ -71,5 +71,37 @@ def test_same_padding_split_matches_torch_values(kernel, dilation):
     expected = F.conv2d(x, w, padding="same", dilation=dilation)
     spec = ar.conv_spec((9, 8), kernel, 1, "same", dilation)
     assert spec.output_shape == (9, 8)
-    ours = ar.correlate2d(x[0, 0].tolist(), w[0, 0].tolist(), spec)
+    ours = ar.correlate(x[0, 0].tolist(), w[0, 0].tolist(), spec)
     assert ours == expected[0, 0].tolist()
+
+
+def test_sequence_values_match_torch_conv1d_on_random_configurations():
+    """Held-out conv1d configurations (lengths, kernels, strides, paddings incl. 'same', dilations) with random
+    integer values: the pure core's correlate (and its flip, for the textbook convolution) against
+    torch.nn.functional.conv1d itself."""
+    torch = pytest.importorskip("torch")
+    import random
+
+    import torch.nn.functional as F
+    rng = random.Random("conv1d-values")
+    checked = 0
+    while checked < 300:
+        length, k, s, d = rng.randint(1, 16), rng.randint(1, 6), rng.randint(1, 4), rng.randint(1, 3)
+        p = rng.choice([0, 1, 2, 3, "same", "valid"])
+        if p == "same":
+            s = 1      # torch: 'same' is not supported for strided convolutions
+        try:
+            spec = ar.conv_spec((length,), k, s, p, d)
+        except InvalidConfiguration:
+            continue
+        x = [rng.randint(-9, 9) for _ in range(length)]
+        w = [rng.randint(-3, 3) for _ in range(k)]
+        t = F.conv1d(torch.tensor([[x]], dtype=torch.float64), torch.tensor([[w]], dtype=torch.float64),
+                     stride=s, padding=p, dilation=d)[0, 0].tolist()
+        assert ar.correlate(x, w, spec) == t, (length, k, s, p, d)
+        flipped = F.conv1d(torch.tensor([[x]], dtype=torch.float64),
+                           torch.flip(torch.tensor([[w]], dtype=torch.float64), dims=(-1,)),
+                           stride=s, padding=p, dilation=d)[0, 0].tolist()
+        assert ar.correlate(x, w[::-1], spec) == flipped
+        assert len(t) == spec.output_shape[0]
+        checked += 1

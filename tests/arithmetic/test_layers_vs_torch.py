@@ -167,4 +167,29 @@ def test_flipped_convolution_is_torch_conv2d_of_the_flipped_kernel():
     spec = ar.conv_spec((4, 4), 3)
     flipped = [row[::-1] for row in kernel[::-1]]
     got = R.values([(R.FlippedConv.of((4, 4), 3), image, kernel)])[0]
-    assert got == ar.correlate2d(image, flipped, spec) != ar.correlate2d(image, kernel, spec)
+    assert got == ar.correlate(image, flipped, spec) != ar.correlate(image, kernel, spec)
+
+
+def test_transposed_length_and_rejections_match_torch_conv_transpose1d():
+    grid = [((i,), k, s, p, d, op) for i, k, s, p, d, op in TRANSPOSED_GRID]
+    bad = mismatches(grid, lambda *c: formula(L.transposed_spec, *c), lambda *c: torch_says(R.TransposedConv.of(*c)))
+    assert not bad, bad[:5]
+
+
+def test_transposed_1d_against_torch_itself_on_random_configurations():
+    """Independent of quizgen's probe: nn.ConvTranspose1d run on a real tensor."""
+    torch = pytest.importorskip("torch")
+    rng = random.Random("conv-transpose-1d")
+    for _ in range(200):
+        i, k, s, p, d = rng.randint(1, 12), rng.randint(1, 5), rng.randint(1, 4), rng.randint(0, 3), rng.randint(1, 3)
+        op = rng.randint(0, max(s, d) - 1)
+        try:
+            ours = L.transposed_spec((i,), k, s, p, d, op).output_shape
+        except InvalidConfiguration:
+            ours = None
+        try:
+            layer = torch.nn.ConvTranspose1d(1, 1, k, stride=s, padding=p, dilation=d, output_padding=op)
+            theirs = tuple(layer(torch.zeros(1, 1, i)).shape[2:])
+        except RuntimeError:
+            theirs = None
+        assert ours == theirs, (i, k, s, p, d, op)

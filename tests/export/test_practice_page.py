@@ -23,8 +23,9 @@ UNICODE = ["3\x1cx\x1c4", "\x853x4\x85", "\ufeff3x4", "3x4\ufeff", "3\u20284", "
            "1\x1c2\n3\x1d4", "1 2\u20283 4", "sıze([3, 4])", "SİZE([3, 4])", "tensor([[1., 2.]], dEvıce='cpu')",
            "a)\u2028Valid: torch accepts it", "f) Invalid: kernel larger than the padded input\u2028", "f)\x1cvalid",
            "\x1cf\x1c", "\ufefff", "٣x٤", "½", "３×４", "3\u20094", "1\u202f000", "5‥7", "5…7", "∅", "{ }", "ı", "İ"]
-# The kinds answers/parse.py added, with several keys each (a tensor_shape key says how many sizes to read).
-NEW_EXPECTED = {"tensor_shape": [[2, 8, 5, 5], [16, 3, 3, 3]], "number": [12, 2.5], "set": [[5, 6, 7], [3], []]}
+# Kinds with several keys each (a key says how many sizes or values to read; conv1d's have one dimension).
+NEW_EXPECTED = {"tensor_shape": [[2, 8, 5, 5], [16, 3, 3, 3], [2, 8, 5]], "number": [12, 2.5], "set": [[5, 6, 7], [3], []],
+                "sequence": [[1, 2, 3], [2.5], [5, 6, 7, 8, 9]], "padding": [[[0, 1]], [[1, 1]]]}   # conv1d keys too
 NEW_TEXTS = [
     # number
     "12", "+12", "-12", "−12", "12.", "12.0", "2,5", "2.5", "-2,5", ",5", ".5", "-.5", "1e1", "1E+1", "2.5e0",
@@ -113,16 +114,24 @@ def syntax_cases():
     return [{"kind": kind, "text": text, "expected": EXPECTED[kind]} for kind, text in SYNTAX]
 
 
-@pytest.mark.parametrize("batch", [syntax_cases, cases, new_cases], ids=["documented", "every-kind", "new-kinds"])
+@pytest.mark.parametrize("batch", [syntax_cases, cases, new_cases], ids=["documented", "every-kind", "several-keys"])
 def test_the_page_reads_answers_exactly_as_the_grader_does(batch):
     batch = batch()
     for case, js in zip(batch, run_node(batch), strict=True):
         py = python_reading(case["kind"], case["text"], case["expected"])
         if "value" in py and "value" in js:
-            assert json.dumps(js["value"]) == json.dumps(py["value"]) or \
-                pytest.approx(py["value"], rel=1e-12) == js["value"], case
+            assert _same_value(js["value"], py["value"]), case
         else:
             assert js == py, case
+
+
+def _same_value(js, py) -> bool:
+    """The same structure, and numbers equal to float precision (JavaScript's numbers are doubles)."""
+    if isinstance(py, list):
+        return isinstance(js, list) and len(js) == len(py) and all(_same_value(j, p) for j, p in zip(js, py))
+    if isinstance(py, (int, float)) and not isinstance(py, bool):
+        return isinstance(js, (int, float)) and js == pytest.approx(py, rel=1e-12)
+    return js == py
 
 
 def test_the_page_reads_every_documented_syntax():

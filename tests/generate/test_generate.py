@@ -176,8 +176,19 @@ def test_unknown_format_is_refused_before_writing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_bank_schema_is_the_one_banks_are_validated_with():
-    assert bank_schema()["properties"]["questions"]["items"] == {"$ref": "#/$defs/question"}
+def test_the_schema_reads_a_question_as_conv1d_from_its_op_or_the_banks_default():
+    """Editors validate the raw YAML: a conv1d question (its own op, or the defaults') takes sequences and one
+    size per field, a conv2d one matrices and HxW; a question's op overrides the default."""
+    validator = jsonschema.Draft202012Validator(bank_schema())
+    sequence = {"id": "a", "type": "conv_values", "image": {"size": 6, "content": "ones"},
+                "kernel": {"values": [1, 0, -1]}}
+    rectangle = {"id": "b", "type": "output_size", "image": {"size": "4x6"}, "kernel": {"size": 3}}
+    assert validator.is_valid({"defaults": {"op": "conv1d"}, "questions": [sequence]})
+    assert validator.is_valid({"questions": [{**sequence, "op": "conv1d"}, rectangle]})
+    assert not validator.is_valid({"questions": [sequence]})
+    assert not validator.is_valid({"defaults": {"op": "conv1d"}, "questions": [rectangle]})
+    assert validator.is_valid({"defaults": {"op": "conv1d"}, "questions": [{**rectangle, "op": "conv2d"}]})
+    assert not validator.is_valid({"defaults": {"op": "conv1d"}, "questions": [{**sequence, "op": "conv2d"}]})
 
 
 def test_a_run_whose_verdicts_torch_gave_before_does_not_import_torch(tmp_path):

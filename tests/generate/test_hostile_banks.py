@@ -64,6 +64,17 @@ def test_a_size_question_on_a_hundred_thousand_wide_input_is_confirmed_by_torch(
     assert "confirmed by torch" in result.stdout
 
 
+def test_a_kernel_far_larger_than_its_input_padded_same_is_checked_without_drawing_millions_of_cells(tmp_path):
+    """Found by the fuzz: a 7x7 input, a 5822x5822 kernel and padding 'same' (torch accepts it) drew a
+    5828x5828 padded input in every picture until memory ran out. Pictures past a size are not drawn."""
+    bank = tmp_path / "bank.yaml"
+    bank.write_text(question("output_size", image="{size: 7}", kernel="{size: 5822}", padding="same"))
+    started = time.monotonic()
+    result = run_cli("check", bank, "--versions", "2")
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 60
+
+
 # --- a fuzz of our own ------------------------------------------------------------------------------
 
 SHIPPED = {path.name: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(BANKS.glob("*.yaml"))}

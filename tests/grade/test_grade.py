@@ -10,7 +10,7 @@ import sys
 
 import pytest
 import torch
-from conftest import PRACTICE_BANK, SEED_BANK, run_cli
+from conftest import BANKS, PRACTICE_BANK, SEED_BANK, run_cli
 
 STUDENTS = ["ana", "beto", "carla", "dario", "elena"]
 
@@ -295,3 +295,44 @@ def test_a_file_that_is_not_a_submission_file_is_one_located_error(tmp_path, nam
     assert result.stderr.startswith(f"quizgen: error: {path}" + (f":{line}:" if line else ":"))
     assert says in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_sequence_answers_are_graded_per_position_with_their_mistakes_named(tmp_path):
+    """conv1d: a sequence typed in any of the documented spellings, one position wrong (partial credit), the
+    kernel not reversed (the mistake named, values from torch), a wrong length, garbled and 2-D answers."""
+    bank = BANKS / "sequences.en.yaml"
+    assert run_cli("generate", bank, "--versions", "3", "--format", "json,sheet", "--out", tmp_path / "out"
+                   ).returncode == 0
+    key = {v["version"]: {q["id"]: q for q in v["questions"]}
+           for v in json.loads((tmp_path / "out/key.json").read_text())["versions"]}
+    one = key["v1"]["values"]["answer"]["value"]
+    values = key["v2"]["values"]["answer"]["value"]
+    flipped = key["v2"]["flipped"]["params"]
+    not_reversed = torch.nn.functional.conv1d(torch.tensor([[flipped["image"]]], dtype=torch.float64),
+                                              torch.tensor([[flipped["kernel"]]], dtype=torch.float64))
+    answers = {"v1": {"values": " ".join(map(str, one)), "flipped": str(key["v1"]["flipped"]["answer"]["value"][:-1]),
+                      "same": key["v1"]["same"]["answer"]["text"].replace(",", ", ")},
+               "v2": {"values": str([v + (i == 0) for i, v in enumerate(values)]),
+                      "flipped": str([int(v) for v in not_reversed[0, 0].tolist()])},
+               "v3": {"values": "[1, 2", "flipped": "1 2; 3 4",
+                      "same": str(key["v3"]["values"]["answer"]["value"][:-1])}}
+    sheet = read_csv(tmp_path / "out/responses.csv")
+    header = list(sheet[0])
+    rows = [[f"s{n}", row["version"], *(answers[row["version"]].get(q, "") for q in header[2:-1]), row["fingerprint"]]
+            for n, row in enumerate(sheet)]
+    write_csv(tmp_path / "filled.csv", header, rows)
+    result = run_cli("grade", bank, tmp_path / "filled.csv", "--out", tmp_path / "g")
+    assert result.returncode == 0, result.stderr
+    rows_of = {(r["student_id"], r["question"]): r for r in read_csv(tmp_path / "g/answers.csv")}
+    assert rows_of["s0", "values"]["status"] == "correct" and rows_of["s0", "same"]["status"] == "correct"
+    points = key["v2"]["values"]["points"]
+    assert rows_of["s1", "values"]["status"] == "partial"
+    assert float(rows_of["s1", "values"]["score"]) == pytest.approx(points * (len(values) - 1) / len(values))
+    if not_reversed[0, 0].tolist() != key["v2"]["flipped"]["answer"]["value"]:
+        assert rows_of["s1", "flipped"]["mistakes"] == "not_flipped"
+    assert rows_of["s2", "values"]["status"] == rows_of["s2", "flipped"]["status"] == "malformed"
+    assert rows_of["s2", "flipped"]["format_problem"] == "not_a_sequence"
+    assert rows_of["s2", "same"]["status"] in ("malformed", "wrong")
+    short = rows_of["s0", "flipped"]
+    assert short["status"] == "wrong" and float(short["score"]) == 0, short
+    assert f"length {len(key['v1']['flipped']['answer']['value'])}" in (tmp_path / "g/feedback/s0.html").read_text()

@@ -50,7 +50,10 @@ def corpus(name: str) -> list[dict]:
         seen = {q.get(field) for q in questions}
         for value in values:
             if value not in seen and not any(isinstance(q.get(field), list) and value in q[field] for q in questions):
-                base = next((q for q in questions if field in q), questions[0])
+                # a default is best tried on a question that leaves the field out (a conv1d's sizes are not
+                # a conv2d's), another value on one that sets the field
+                default = value == values[0] and field == "op"
+                base = next((q for q in questions if (field not in q) == default), questions[0])
                 questions.append(dict(base, id=f"q{len(questions)}", **{field: value}))
     return questions
 
