@@ -66,9 +66,10 @@ KERNEL = _size("kernel size", required=True)
 STRIDE = _size("stride", default=1)
 DILATION = _size("dilation", default=1)
 PADDING = Flag("padding", "zero padding per side", default=0)
+OUTPUT_PADDING = _size("transposed: extra output positions on one side", default=0)
 CONV_PADDING = Flag("padding", "zero padding per side", default=0, words=ar.PADDING_WORDS)
-CHANNELS = {"in_channels": Flag("count", "input channels", default=1, least=1),
-            "out_channels": Flag("count", "output channels", default=1, least=1),
+CHANNELS = {"in_channels": Flag("count", "input channels", required=True, least=1),
+            "out_channels": Flag("count", "output channels", required=True, least=1),
             "groups": Flag("count", "groups (they divide both channel counts)", default=1, least=1),
             "no_bias": Flag("switch", "the layer has no bias", default=False)}
 
@@ -215,6 +216,7 @@ def _params(ndim, v) -> Result:
     steps = L.channel_steps(spec, "params")
     if measured:
         fields.update(output_shape=list(spec.output_shape[1:]), macs=spec.macs)
+        steps += L.channel_steps(spec, "output_shape")
         steps += [s for s in L.channel_steps(spec, "macs") if s.kind == "macs"]
     return Result(str(spec.params), fields, steps)
 
@@ -258,23 +260,21 @@ OPERATIONS: dict[str, Operation] = {
                                    "dilation": DILATION}, "nn.Conv1d's output length"),
     "conv_transpose2d": Operation(_transposed, 2, {
         "input": INPUT, "kernel": KERNEL, "stride": STRIDE, "padding": PADDING, "dilation": DILATION,
-        "output_padding": _size("extra rows/columns on one side of the output", default=0)},
-        "nn.ConvTranspose2d's output size"),
-    "maxpool2d": Operation(_pool, 2, {**_POOL, "dilation": DILATION}, "nn.MaxPool2d's output size"),
-    "avgpool2d": Operation(_pool, 2, _POOL, "nn.AvgPool2d's output size"),
+        "output_padding": OUTPUT_PADDING}, "nn.ConvTranspose2d's output size"),
     "conv_transpose1d": Operation(_transposed, 1, {
         "input": INPUT, "kernel": KERNEL, "stride": STRIDE, "padding": PADDING, "dilation": DILATION,
-        "output_padding": _size("extra positions on one side of the output", default=0)},
-        "nn.ConvTranspose1d's output length"),
+        "output_padding": OUTPUT_PADDING}, "nn.ConvTranspose1d's output length"),
+    "maxpool2d": Operation(_pool, 2, {**_POOL, "dilation": DILATION}, "nn.MaxPool2d's output size"),
+    "avgpool2d": Operation(_pool, 2, _POOL, "nn.AvgPool2d's output size"),
     "params": Operation(_params, 2, {
         "layer": Flag("choice", "the layer counted (default conv2d)", default="conv2d", words=tuple(LAYERS)),
-        "kernel": KERNEL, **CHANNELS, "input": _size("input size: with it, the output shape and MACs", least=1),
+        "kernel": KERNEL, **CHANNELS, "input": _size("optional: with it, the output shape and MACs", least=1),
         "stride": STRIDE, "padding": CONV_PADDING, "dilation": DILATION,
-        "output_padding": _size("transposed layers: extra positions on one side of the output", default=0)},
+        "output_padding": OUTPUT_PADDING},
         "a layer's parameters (and, with --input, its output shape and multiply-accumulates)"),
     "receptive-field": Operation(_receptive_field, 1, {
         "layers": Flag("layers", f"the stack: {LAYER_FORMAT}, separated by commas", required=True),
-        "input": _size("input size: with it, the size after every layer", least=1)},
+        "input": _size("optional: with it, the size after every layer", least=1)},
         "a stack's receptive field (and, with --input, its sizes)"),
 }
 FLAG_NAMES = {name for operation in OPERATIONS.values() for name in operation.flags}

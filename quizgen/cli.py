@@ -254,8 +254,10 @@ def _solve_parser() -> CommandParser:
             declared.setdefault(name, []).append((op, flag))
     for name, uses in declared.items():
         flag = uses[0][1]
-        helps = sorted({f.help for _, f in uses})
-        text = "; ".join(helps) + f" ({', '.join(op for op, _ in uses)})"
+        helps: dict[str, list] = {}     # each meaning once, with the operations that read it
+        for op, f in uses:
+            helps.setdefault(f.help, []).append(op)
+        text = "; ".join(f"{h} ({', '.join(ops)})" for h, ops in helps.items())
         if flag.kind == "switch":
             solve.add_argument("--" + name.replace("_", "-"), action="store_true", help=text)
         else:

@@ -116,6 +116,15 @@ def test_every_operation_refuses_the_flags_it_does_not_read_and_values_below_wha
     (["conv2d", "--input", "5", "--kernel", "3", "--ceil-mode"], "--ceil-mode: does not apply to conv2d"),
     (["maxpool2d", "--input", "5", "--kernel", "0"], "left out, the stride is the kernel size"),
     (["conv2d", "--input", "", "--kernel", "3"], "--input: got ''"),
+    (["params", "--layer", "conv1d", "--kernel", "3"], "--in-channels is required"),     # not counted as 1
+    (["params", "--layer", "conv1d", "--in-channels", "2", "--out-channels", "2", "--kernel", "3x3"],
+     "--kernel: got '3x3'; allowed: N with integers"),
+    (["params", "--layer", "conv2d", "--in-channels", "2", "--out-channels", "2", "--kernel", "3",
+      "--output-padding", "1"], "--output-padding: does not apply to --layer conv2d"),
+    (["params", "--layer", "conv_transpose1d", "--in-channels", "2", "--out-channels", "2", "--kernel", "3",
+      "--padding", "same"], "takes no named padding"),
+    (["params", "--layer", "conv3d", "--in-channels", "2", "--out-channels", "2", "--kernel", "3"],
+     "--layer: got 'conv3d'; allowed: conv2d, conv1d, conv_transpose2d, conv_transpose1d"),
 ])
 def test_the_faults_a_new_user_met_are_one_line_refusals(cli, args, says):
     result = cli("solve", *args)
@@ -186,3 +195,11 @@ def test_params_of_every_layer_match_torch_on_random_configurations(layer):
         assert tuple(got["output_shape"]) == tuple(out.shape[1:]), (layer, module, size)
         assert got["macs"] == counter.get_total_flops() // 2, (layer, module, size)
         checked += 1
+
+
+def test_params_with_an_input_works_the_output_shape_out_in_the_text_too(cli):
+    result = cli("solve", "params", "--layer", "conv_transpose1d", "--in-channels", "4", "--out-channels", "6",
+                 "--kernel", "3", "--input", "5", "--stride", "2")
+    assert result.returncode == 0, result.stderr
+    assert "Substitute: M_new = (5 − 1)·2 + 3" in result.stdout
+    assert "Output tensor shape: (N, C_out, L_out) = (1, 6, 11)" in result.stdout

@@ -59,6 +59,11 @@ def _padding_text(value) -> str:
 
 
 def _padding_notations(value) -> list[str]:
+    if len(value) == 1:   # a sequence's: one number, or before,after
+        before, after = (exact_text(v) for v in value[0])
+        pair = [f"{before},{after}", f"{before}, {after}", f"{before} {after}", f"({before}, {after})",
+                f"[{before}, {after}]"]
+        return [before] + pair if before == after else pair
     forms = [_padding_text(value)]
     if all(before == after for before, after in value):
         sides = [exact_text(before) for before, _ in value]
@@ -103,7 +108,7 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
                lambda v: [(name, size) for name, size in zip(("h", "w"), v)],
                decimals=False, whole_mistakes=False, key=[3, 4], syntax=SHAPE_SYNTAX,
                summary="[H, W]: an output's height and width"),
-    AnswerKind("tensor_shape", P.parse_shape, lambda g, w, p: (sum(a == b for a, b in zip(g, w)), len(w)),
+    AnswerKind("tensor_shape", P.parse_tensor_shape, lambda g, w, p: (sum(a == b for a, b in zip(g, w)), len(w)),
                shape_text, _shape_notations,
                lambda v: [(f"d{n + 1}", size) for n, size in enumerate(v)],
                decimals=False, whole_mistakes=False, key=[2, 8, 5, 5],

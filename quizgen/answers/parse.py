@@ -45,7 +45,7 @@ class Malformed:
 
 BLANK = Blank()
 # Every Malformed.problem code (templates/<lang>/words.j2 words each one)
-PROBLEMS = ("not_a_number", "dimensions", "missing_size", "ragged", "empty_row", "unbalanced", "padding_layout",
+PROBLEMS = ("not_a_number", "dimensions", "sizes", "missing_size", "ragged", "empty_row", "unbalanced", "padding_layout",
             "unknown_option", "not_an_option", "too_long", "several_numbers", "not_an_integer", "not_a_sequence")
 
 
@@ -107,7 +107,7 @@ def _numbers(parts: list[str]):
 
 # --- shape: height x width -----------------------------------------------------------------------
 
-def parse_shape(text: str, expected=None):
+def parse_shape(text: str, expected=None, wrong_count: str = "dimensions"):
     ndim = len(expected) if expected is not None else 2
     inner = _strip_brackets(text.lower())
     if re.search(r"[x*]", inner):
@@ -125,8 +125,14 @@ def parse_shape(text: str, expected=None):
     if isinstance(values, Malformed):
         return values
     if len(values) != ndim:
-        return Malformed("dimensions", str(len(values)))
+        return Malformed(wrong_count, str(len(values)))
     return Parsed(values)
+
+
+def parse_tensor_shape(text: str, expected=None):
+    """Every size of a tensor, as a shape is written (2x8x5x5, (2, 8, 5, 5), torch.Size([...])); a count of
+    sizes other than the tensor's is the problem "sizes" (a tensor has one per dimension, not two)."""
+    return parse_shape(text, expected, "sizes")
 
 
 # --- matrix ---------------------------------------------------------------------------------------
@@ -211,6 +217,8 @@ def parse_sequence(text: str, expected=None):
 def parse_padding(text: str, expected=None):
     ndim = len(expected) if expected is not None else 2
     lowered = text.lower()
+    if ndim == 1:
+        return _padding_1d(lowered)
     if "[" in lowered or "(" in lowered:
         rows = _matrix_rows(lowered)
         if isinstance(rows, Malformed):
@@ -236,6 +244,25 @@ def parse_padding(text: str, expected=None):
             return numbers
         values.append(numbers * 2 if len(numbers) == 1 else numbers)
     return Parsed(values)
+
+
+def _padding_1d(text: str):
+    """A sequence's padding: one number (both sides), or before,after: 1,2  1 2  1;2  (1, 2)  [1, 2]. A
+    second dimension (1x2, [[1], [2]]) is not a sequence's padding."""
+    if re.search(r"[x*×]", text):
+        return Malformed("padding_layout", str(len(re.split(r"\s*[x*×]\s*", text.strip()))))
+    text = text.replace(";", ",")   # where ',' is the decimal mark, people separate with ';'
+    rows = _matrix_rows(text) if ("[" in text or "(" in text) else [text]
+    if isinstance(rows, Malformed):
+        return rows
+    if len(rows) != 1:
+        return Malformed("padding_layout", str(len(rows)))
+    numbers = _numbers(_row_cells(rows[0], False))
+    if isinstance(numbers, Malformed):
+        return numbers
+    if len(numbers) not in (1, 2):
+        return Malformed("padding_layout", str(len(numbers)))
+    return Parsed([numbers * 2 if len(numbers) == 1 else numbers])
 
 
 # --- choice: a letter, a rule's code, or an option's text ----------------------------------------

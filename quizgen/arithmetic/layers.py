@@ -406,7 +406,7 @@ def channel_steps(spec: ChannelSpec, ask: str) -> list[Step]:
         shape = ", ".join(map(str, spec.output_shape))
         outs = ", ".join(f"{x}_out" for x in spatial)
         tex_outs = ", ".join(f"{x}_{{out}}" for x in spatial)
-        return _conv_shape_steps(spec.conv) + [Step("tensor_shape", f"(N, C_out, {outs}) = ({shape})",
+        return _conv_shape_steps(spec) + [Step("tensor_shape", f"(N, C_out, {outs}) = ({shape})",
                                                     f"(N, C_{{out}}, {tex_outs}) = ({shape})")]
     # the channels each filter sees: C_in/g (transposed: each input channel feeds C_out/g)
     split, tex_split, per_group = (("C_out", "C_{out}", c_out // g) if spec.transposed else ("C_in", "C_{in}", c_in // g))
@@ -443,15 +443,17 @@ def channel_steps(spec: ChannelSpec, ask: str) -> list[Step]:
     out = " · ".join(map(str, spec.conv.output_shape))
     outs = " · ".join(f"{x}_out" for x in spatial)
     tex_outs = " ".join(f"{x}_{{out}}" for x in spatial)
-    return (_conv_shape_steps(spec.conv) + group_step +
+    return (_conv_shape_steps(spec) + group_step +
             [Step("macs", f"C_out · {outs} · (C_in/groups) · {kernels} = {c_out} · {out} · {per_group} · "
                           f"{kernel} = {spec.macs}",
                   f"C_{{out}} {tex_outs} (C_{{in}}/g) {tex_kernels} = {spec.macs}")])
 
 
-def _conv_shape_steps(conv: ConvSpec) -> list[Step]:
+def _conv_shape_steps(spec: ChannelSpec) -> list[Step]:
+    """The spatial output size, worked per dimension: the convolution's formula, or the transposed one."""
     from .conv import shape_steps  # noqa: PLC0415 - the same module family; kept local for clarity
-    return [s for s in shape_steps(conv) if s.kind != "shape"]
+    steps = transposed_steps(spec.conv) if spec.transposed else shape_steps(spec.conv)
+    return [s for s in steps if s.kind != "shape"]
 
 
 def channel_mistakes(spec: ChannelSpec, ask: str) -> list[dict]:

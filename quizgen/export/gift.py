@@ -26,7 +26,11 @@ class Gift(Format):
         return {"quiz.gift": text.encode("utf-8")}
 
     def warnings(self, quizset):
-        left_out = [s.id for s in lms.slots(quizset) if not all(expressible(i) for _, i in s.variants)]
-        return lms.warnings(quizset) + ([
-            f"{', '.join(left_out)}: a matrix or sequence answer needs several blanks, which GIFT cannot express; left out "
-            "(use the moodle format, or lms: {multiple_choice: true})"] if left_out else [])
+        slots = [s for s in lms.slots(quizset) if not all(expressible(i) for _, i in s.variants)]
+        asked = [s.id for s in slots if any(i.question.lms.get("multiple_choice") for _, i in s.variants)]
+        others = [s.id for s in slots if s.id not in asked]
+        why = "a matrix or sequence answer needs several blanks, which GIFT cannot express; left out"
+        return lms.warnings(quizset) + (
+            [f"{', '.join(others)}: {why} (use the moodle format, or lms: {{multiple_choice: true}})"] if others else []) + (
+            [f"{', '.join(asked)}: {why} (multiple choice needs at least 2 known wrong answers; use the moodle "
+             "format)"] if asked else [])

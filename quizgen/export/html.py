@@ -29,7 +29,7 @@ def practice_data(version, w) -> dict:
                           "mistakes": [{k: m[k] for k in ("code", "value", "per_dimension", "of") if k in m}
                                        for m in q.mistakes],
                           "grading": q.grading,
-                          "expected": str(w.expected(q.answer["kind"], letters))})
+                          "expected": str(w.expected(q.answer["kind"], letters, q.answer.get("value")))})
     words = {"verdicts": w.verdicts, "part_names": w.part_names, "mistakes": w.mistakes,
              "diagnosis": w.diagnosis, "expected_format": w.expected_format,
              "parts_right": str(w.parts_right("{right}", "{total}", "{parts}")),

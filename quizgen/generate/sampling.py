@@ -308,6 +308,10 @@ def fill(content, shape: tuple[int, ...], rng: random.Random, bank: Bank, path) 
     """The matrix (a sequence for a one-dimensional ``shape``) for an image content or kernel values spec
     (already schema-checked)."""
     if len(shape) == 1:
+        if isinstance(content, dict) and "column" in content and content["column"] != "middle" \
+                and content["column"] >= shape[0]:
+            raise bank.error(path + ("column",), f"position {content['column']} is outside a sequence of length "
+                                                 f"{shape[0]}; allowed: 0 to {shape[0] - 1} or 'middle'")
         return matrix_of(content) if isinstance(content, list) else fill(content, (1,) + shape, rng, bank, path)[0]
     rows, cols = shape
     if isinstance(content, list):

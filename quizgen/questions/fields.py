@@ -163,17 +163,18 @@ def _part(what: str, bounds: Bounds, values: bool, name: str, one_d: bool) -> di
         properties["content"] = {
             "description": (f"{what} content: 'zeros', 'ones', " + (
                 "{column: N|'middle'} (zeros with a one there), {random_int: {min, max}}, {random_decimal: {min, "
-                "max, decimals}}, or an explicit sequence" if one_d else
+                "max, decimals}}, or an explicit sequence (at most " f"{MAX_VALUES} values)" if one_d else
                 "{column: N|'middle'} (zeros with a column of ones), {row: N|'middle'}, {random_int: {min, max}}, "
-                "{random_decimal: {min, max, decimals}}, or an explicit matrix (a list of rows; a sequence needs op: conv1d)")),
+                "{random_decimal: {min, max, decimals}}, or an explicit matrix (a list of rows, at most "
+                f"{MAX_VALUES}x{MAX_VALUES}; a sequence needs op: conv1d)")),
             "anyOf": [{"enum": ["zeros", "ones"]}, _line("column"), *([] if one_d else [_line("row")]), *_RANDOM,
                       _SEQUENCE if one_d else _MATRIX]}
     elif values:
         properties["values"] = {
             "description": (f"{what} values: 'ones', 'zeros', " + (
-                "{random_int: {min, max}}, or an explicit sequence" if one_d else
+                f"{{random_int: {{min, max}}}}, or an explicit sequence (at most {MAX_VALUES} values)" if one_d else
                 "'sobel-x', 'sobel-y', 'laplacian' (3x3), {random_int: {min, max}}, or an explicit matrix (a list of "
-                "rows; a sequence needs op: conv1d)")),
+                f"rows, at most {MAX_VALUES}x{MAX_VALUES}; a sequence needs op: conv1d)")),
             "anyOf": [{"enum": ["ones", "zeros"] if one_d else list(NAMED_KERNELS)}, _RANDOM[0],
                       _SEQUENCE if one_d else _MATRIX]}
     return {"type": "object", "additionalProperties": False, "properties": properties,

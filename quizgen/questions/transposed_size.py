@@ -39,7 +39,8 @@ class TransposedSize(QuestionType):
     summary = ('output size of a transposed convolution: height x width (nn.ConvTranspose2d) or length '
                '(nn.ConvTranspose1d); output_padding')
     fields = {**conv_fields(padding_words=()),
-              "output_padding": dim_space(PADDING, "output_padding: extra rows/columns on one side")}
+              "output_padding": dim_space(PADDING, "output_padding: extra output positions on one side (rows/columns, "
+                                                   "or a sequence's end)")}
     picture = None
     constraint_hint = " (torch requires output_padding smaller than the stride or the dilation)"
 

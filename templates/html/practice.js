@@ -90,7 +90,7 @@
     return values;
   }
 
-  function parseShape(text, expected) {
+  function parseShape(text, expected, wrongCount) {
     const ndim = expected ? expected.length : 2;
     const inner = stripBrackets(text.toLowerCase());
     let parts;
@@ -102,9 +102,11 @@
     if (parts.includes("") && parts.length > 1) return malformed("missing_size");
     const values = numbers(parts.filter(Boolean));
     if (values.malformed) return values;
-    if (values.length !== ndim) return malformed("dimensions", String(values.length));
+    if (values.length !== ndim) return malformed(wrongCount || "dimensions", String(values.length));
     return parsed(values);
   }
+
+  function parseTensorShape(text, expected) { return parseShape(text, expected, "sizes"); }
 
   function matrixRows(text) {
     if (count(text, "[") !== count(text, "]") || count(text, "(") !== count(text, ")")) return malformed("unbalanced");
@@ -156,6 +158,7 @@
   function parsePadding(text, expected) {
     const ndim = expected ? expected.length : 2;
     const lowered = text.toLowerCase();
+    if (ndim === 1) return padding1d(lowered);
     let groups;
     if (lowered.includes("[") || lowered.includes("(")) {
       const rows = matrixRows(lowered);
@@ -179,6 +182,19 @@
       values.push(nums.length === 1 ? [nums[0], nums[0]] : nums);
     }
     return parsed(values);
+  }
+
+  // A sequence's padding: one number (both sides) or before,after; a second dimension is not one.
+  function padding1d(text) {
+    if (/[x*×]/.test(text)) return malformed("padding_layout", String(text.trim().split(/\s*[x*×]\s*/).length));
+    text = text.replace(/;/g, ",");   // where ',' is the decimal mark, people separate with ';'
+    const rows = (text.includes("[") || text.includes("(")) ? matrixRows(text) : [text];
+    if (rows.malformed) return rows;
+    if (rows.length !== 1) return malformed("padding_layout", String(rows.length));
+    const nums = numbers(rowCells(rows[0], false));
+    if (nums.malformed) return nums;
+    if (nums.length !== 1 && nums.length !== 2) return malformed("padding_layout", String(nums.length));
+    return parsed([nums.length === 1 ? [nums[0], nums[0]] : nums]);
   }
 
   function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
@@ -226,7 +242,7 @@
     return parsed([...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(Number));
   }
 
-  const PARSERS = {shape: parseShape, tensor_shape: parseShape, matrix: parseMatrix, sequence: parseSequence, padding: parsePadding,
+  const PARSERS = {shape: parseShape, tensor_shape: parseTensorShape, matrix: parseMatrix, sequence: parseSequence, padding: parsePadding,
     choice: parseChoice, number: parseNumber, set: parseSet};
 
   function parse(kind, text, expected) {

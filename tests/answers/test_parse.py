@@ -151,3 +151,44 @@ def test_the_readme_table_has_a_row_for_every_kind_and_its_examples_are_read():
         assert examples, kind
         for text in examples:
             assert isinstance(parse(kind, text, EXPECTED[kind]), Parsed), (kind, text)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("2,3", [[2, 3]]), ("2, 3", [[2, 3]]), ("2 3", [[2, 3]]), ("2;3", [[2, 3]]), ("(2; 3)", [[2, 3]]),
+    ("(2, 3)", [[2, 3]]), ("[2, 3]", [[2, 3]]), ("[[2, 3]]", [[2, 3]]), ("3", [[3, 3]])])
+def test_a_sequences_padding_is_one_number_or_before_after(text, value):
+    assert parse("padding", text, [[2, 3]]) == Parsed(value)
+
+
+@pytest.mark.parametrize("text", ["2x3", "2 × 3", "[[2], [3]]", "2,3x0,0", "2,3,4", "(2, 3), (1, 1)"])
+def test_a_second_dimension_is_not_a_sequences_padding(text):
+    """A newcomer found 2x3 graded right as before=2, after=3 on a sequence: a second dimension is refused."""
+    assert parse("padding", text, [[2, 3]]).problem == "padding_layout"
+
+
+def test_a_tensor_shape_with_a_size_too_few_names_the_tensors_dimensions_not_height_and_width():
+    from quizgen.render.renderer import Renderer
+
+    result = parse("tensor_shape", "4x12", [8, 16, 30])
+    assert result.problem == "sizes"
+    en, es = Renderer().words("en"), Renderer().words("es")
+    assert "height" not in str(en.problem(result.problem, result.token))
+    assert "8x16x30" in str(en.expected("tensor_shape", [], [8, 16, 30]))
+    assert "(0,1)" in str(en.expected("padding", [], [[0, 1]])) and "1x2" not in str(en.expected("padding", [], [[0, 1]]))
+    assert str(es.parts_right(2, 3, es.part_names["sequence"])) == "2 de 3 valores correctos"
+    assert str(es.parts_right(3, 4, es.part_names["matrix"])) == "3 de 4 celdas correctas"
+
+
+VALUES = [(name, kind.key) for name, kind in KINDS.items() if kind.parts is not None] + [
+    ("padding", [[1, 2]]), ("padding", [[3, 3]]), ("padding", [[1, 1], [2, 2]]), ("shape", [5, 7]),
+    ("sequence", [1, -2, 3]), ("tensor_shape", [2, 8, 30])]
+
+
+@pytest.mark.parametrize("kind, value", VALUES, ids=lambda v: str(v))
+def test_every_notation_an_lms_is_given_reads_back_as_the_value(kind, value):
+    """The spellings a GIFT short answer accepts (answers.kinds notations) are each an answer quizgen's
+    grader reads as that value: an LMS never marks right what quizgen would mark wrong."""
+    for text in KINDS[kind].notations(value):
+        read = parse(kind, text, value)
+        assert isinstance(read, Parsed), (kind, text, read)
+        assert read.value == value, (kind, text, read.value)

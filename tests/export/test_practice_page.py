@@ -52,6 +52,9 @@ NEW_TEXTS = [
     "sıze([2, 8, 5, 5])", "SİZE([2, 8, 5, 5])", "2x8x5", "2x8x5x5x1", "2x8x5x", "2xx8x5x5", "2x8x5,5x5", "2,5x8x5x5",
     "2 x 8 x 5 x 5", "2\x1cx\x1c8x5x5", "2\x858\x855\x855", "2\ufeff8 5 5", "16x3x3x3", "1x3x32x32", "2x8x4x4",
     "2x5x8x5", "2, 8, 5", "2,8,5,5,5", "N=2, C=8, H=5, W=5",
+    # a sequence's padding: one number or before,after, never a second dimension
+    "0,1", "0 1", "0;1", "(0; 1)", "(0, 1)", "[0, 1]", "[[0, 1]]", "[[0], [1]]", "0x1", "0 × 1", "0,1x1,1", "1",
+    "0,1,2", "(0, 1), (1, 1)", "0,1;", "[0, 1", "a,b", "0.5,1", "-1,0",
 ]
 SET_TOKENS = ["5", "6", "7", "-3", "+2", "0", "12", "2,5", "2.5", ".5", "4.", "1e2", "8/4", "7/2", "1/0", "5..7", "7..5",
               "-2..2", "1..10001", "3,0", "x", "none", "∅", "", "−1", "１"]
@@ -150,7 +153,7 @@ def test_the_new_kinds_read_what_the_readme_promises():
     assert [r.get("value") for r in run_node(batch)] == list(readings.values())
     problems = {("number", "2, 5"): "several_numbers", ("number", "doce"): "not_a_number",
                 ("set", "5.5"): "not_an_integer", ("set", "{5, 6"): "unbalanced", ("set", "1..10002"): "too_long",
-                ("set", "cinco"): "not_a_number", ("tensor_shape", "2x8x5"): "dimensions"}
+                ("set", "cinco"): "not_a_number", ("tensor_shape", "2x8x5"): "sizes"}
     batch = [{"kind": kind, "text": text, "expected": NEW_EXPECTED[kind][0]} for kind, text in problems]
     assert [r.get("problem") for r in run_node(batch)] == list(problems.values())
 

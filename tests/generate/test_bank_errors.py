@@ -479,6 +479,10 @@ COLUMN_OUTSIDE_BANK = bank_text("""
     pytest.param(COLUMN_OUTSIDE_BANK.replace("size: 4", "size: {min: 2, max: 6}").replace("column: 7", "column: 4"),
                  "column: 4", "questions[0].image.content.column", ["column 4 is outside a", "allowed: 0 to"], 10,
                  id="column-outside-only-some-drawn-sizes"),
+    pytest.param(COLUMN_OUTSIDE_BANK.replace("size: 4\n", "size: 5\n").replace("type: conv_values",
+                                                                               "type: conv_values\n    op: conv1d"),
+                 "column: 7", "questions[0].image.content.column",
+                 ["position 7 is outside a sequence of length 5", "allowed: 0 to 4 or 'middle'"], 1, id="sequence"),
 ])
 def test_image_index_outside_the_image_says_which_indices_are_allowed(ws, text, offending, field, phrases,
                                                                       versions):
