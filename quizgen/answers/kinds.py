@@ -46,9 +46,19 @@ class AnswerKind:
 
 # --- how each kind is written ---------------------------------------------------------------------
 
+# Short answers that match text (GIFT) accept a bounded set of spellings: the separators and brackets people
+# use between sizes, each one a spelling the grader reads as the same value (tests/answers/test_parse.py).
+SIZE_SEPARATORS = ("x", " x ", "×", " × ", "*", " * ", ",", ", ", " ")
+
+
+def _sizes_notations(nums: list[str]) -> list[str]:
+    """Sizes (a shape, a tensor's sizes, a padding per dimension): 6x6, 6 × 6, 6*6, 6,6, 6 6, (6, 6), [6,6]..."""
+    return [sep.join(nums) for sep in SIZE_SEPARATORS] + [
+        f"{open_}{sep.join(nums)}{close}" for open_, close in ("()", "[]") for sep in (", ", ",")]
+
+
 def _shape_notations(value) -> list[str]:
-    nums = [exact_text(v) for v in value]
-    return [shape_text(nums), shape_text(nums, "×"), shape_text(nums, " x "), f"({', '.join(nums)})", " ".join(nums)]
+    return _sizes_notations([exact_text(v) for v in value])
 
 
 def _padding_text(value) -> str:
@@ -67,8 +77,12 @@ def _padding_notations(value) -> list[str]:
     forms = [_padding_text(value)]
     if all(before == after for before, after in value):
         sides = [exact_text(before) for before, _ in value]
-        forms += [shape_text(sides), f"({', '.join(sides)})"]
-    return forms + ["[" + ", ".join(f"[{exact_text(b)}, {exact_text(a)}]" for b, a in value) + "]"]
+        forms += ([sides[0]] if len(set(sides)) == 1 else []) + _sizes_notations(sides)
+    pairs = [(exact_text(b), exact_text(a)) for b, a in value]
+    forms += [sep.join(f"{b}{inner}{a}" for b, a in pairs) for sep in ("x", " x ", "×", " × ") for inner in (",", ", ")]
+    forms += ["[" + ", ".join(f"[{b}, {a}]" for b, a in pairs) + "]", "[" + ",".join(f"[{b},{a}]" for b, a in pairs) + "]",
+              "(" + ", ".join(f"({b}, {a})" for b, a in pairs) + ")", ", ".join(f"({b}, {a})" for b, a in pairs)]
+    return forms
 
 
 def _matrix_text(value) -> str:
@@ -88,8 +102,15 @@ def _set_text(value) -> str:
 
 
 def _set_notations(value) -> list[str]:
+    """A run of integers in increasing order (every set quizgen asks is one): listed, braced, or lo..hi."""
     nums = [exact_text(v) for v in value]
-    return [", ".join(nums), ",".join(nums), " ".join(nums), "{" + ", ".join(nums) + "}"] if nums else ["none"]
+    if not nums:
+        return ["none", "ninguno", "ninguna", "∅", "{}"]
+    listed = [sep.join(nums) for sep in (", ", ",", " ", "; ", ";")]
+    forms = listed + [f"{open_}{', '.join(nums)}{close}" for open_, close in ("{}", "[]")] + ["{" + ",".join(nums) + "}"]
+    if len(nums) > 1:
+        forms += [f"{nums[0]}..{nums[-1]}", f"{{{nums[0]}..{nums[-1]}}}"]
+    return forms
 
 
 def _set_right(got, want, policy) -> tuple[int, int]:

@@ -3,10 +3,20 @@ and New Quizzes through the classic import): imsmanifest.xml, <id>/<id>.xml (the
 <id>/assessment_meta.xml. Each slot is a question group that picks 1 of its versions. One number is a
 numerical_question (exact answer with margin), choices a multiple_choice_question with feedback per answer,
 several numbers a fill_in_multiple_blanks_question. TeX becomes Canvas equation images."""
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from ..core.numbers import decimal_text
 from ..core.output import zip_bytes
 from . import Format, lms, lms_context, register
 
-TINY = 1e-4   # Canvas rounds typed numbers to 4 decimal places
+
+def four_decimals_reach(blank) -> bool:
+    """Whether a number Canvas can receive lies in the accepted range: Canvas's quiz page rounds a typed
+    numerical answer to 4 decimal places (toFixed(4)) before it is graded against value ± margin, inclusive.
+    Worked on the exact decimal texts the package holds (no float rounding)."""
+    low = Decimal(decimal_text(blank.value, -blank.tolerance)) * 10_000
+    high = Decimal(decimal_text(blank.value, blank.tolerance)) * 10_000
+    return low.to_integral_value(ROUND_CEILING) <= high.to_integral_value(ROUND_FLOOR)
 
 
 def blanks_are_text(item) -> bool:
@@ -33,10 +43,12 @@ class Canvas(Format):
     def warnings(self, quizset):
         warnings = lms.warnings(quizset)
         items = [(s.id, item) for s in lms.slots(quizset) for _, item in s.variants]
-        tiny = sorted({sid for sid, item in items for b in item.blanks if 0 < abs(b.value) < TINY})
-        if tiny:
-            warnings.append(f"{', '.join(tiny)}: answers below 1e-4 in magnitude; Canvas rounds typed numbers to "
-                            "4 decimal places, so students cannot enter them")
+        unreachable = sorted({sid for sid, item in items if item.style == "numerical"
+                              and not four_decimals_reach(item.blanks[0])})
+        if unreachable:
+            warnings.append(f"{', '.join(unreachable)}: no number of 4 decimal places lies within the accepted range; "
+                            "Canvas rounds a typed number to 4 decimal places, so no answer can be right (widen the "
+                            "tolerance to at least 0.00005)")
         warnings += lms.per_blank_credit(quizset, "a Canvas fill-in-blanks question")
         text = sorted({sid for sid, item in items if blanks_are_text(item)})
         if text:

@@ -6,10 +6,10 @@ write these down. Pure: no I/O, no language (mistakes are codes; templates give 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..answers.credit import Policy, diagnosis_margin
-from ..answers.kinds import KINDS, answer_text
+from ..answers.kinds import KINDS, answer_text, notations
 from ..arithmetic.conv import DIM_NAMES
 
 MIN_CHOICES = 3   # fewer options give the answer away (or, in Moodle, are refused): blanks instead
@@ -18,11 +18,19 @@ MIN_CHOICES = 3   # fewer options give the answer away (or, in Moodle, are refus
 @dataclass(frozen=True)
 class NumberBlank:
     """One number to type. ``wrong``: (value, tolerance, mistake code) for the wrong values that get
-    feedback of their own."""
+    feedback of their own. ``misread``: (value, tolerance) of what an LMS reads when a decimal comma is taken
+    for a thousands separator (Moodle in English: 4,75 is 475), caught with feedback on the decimal mark."""
     name: str                       # a short identifier: h, w, r1c2, h_before...
     value: float
     tolerance: float                # absolute; 0 is exact
     wrong: tuple = ()
+    misread: tuple = ()
+    weight: int = 1                 # a Moodle cloze field's weight (cloze_weight)
+
+    @property
+    def decimal(self) -> bool:
+        """Whether a student types this number with decimals (so the decimal mark matters)."""
+        return self.tolerance > 0 or float(self.value) != int(self.value)
 
 
 @dataclass(frozen=True)
@@ -49,9 +57,70 @@ class Item:
         return DIM_NAMES[len(self.blanks) // 2]
 
     @property
+    def decimal(self) -> bool:
+        """Whether some number of the answer is typed with decimals: the text says which decimal mark."""
+        return any(b.decimal for b in self.blanks)
+
+    @property
+    def score_groups(self) -> list[list[NumberBlank]]:
+        """The blanks that earn credit together, as quizgen's grader counts parts (answers.kinds parts_right):
+        a padding per dimension (both sides right), every blank at once for all_or_nothing, else each blank.
+        A set is scored by its own rule (set_rule)."""
+        if self.question.grading["partial_credit"] == "all_or_nothing":
+            return [list(self.blanks)]
+        if self.layout == "padding":
+            return [list(self.blanks[i:i + 2]) for i in range(0, len(self.blanks), 2)]
+        return [[b] for b in self.blanks]
+
+    @property
+    def feedback_plan(self) -> tuple[list, list]:
+        """The mistakes to name, as quizgen's grader diagnoses them (answers.credit.diagnose): (whole, dims).
+        ``whole``: (code, [(blank, value, margin)] over every blank), the first that the whole response shows
+        wins; ``dims``: per dimension of the answer, its blanks with their right values, and the per-dimension
+        mistakes that differ there, (code, [(blank, value, margin)]): named when every wrong dimension is
+        explained by one."""
+        kind = KINDS[self.question.answer["kind"]]
+        policy = Policy.of({"grading": self.question.grading})
+        names = [b.name for b in self.blanks]
+        by_name = {b.name: b for b in self.blanks}
+
+        def spelled(value):
+            try:
+                parts = kind.parts(value)
+            except (TypeError, ValueError):     # a mistake of another structure (a scalar for a matrix)
+                return None
+            if [n for n, _ in parts] != names:
+                return None
+            return [(by_name[n], v, round(diagnosis_margin(v, policy), 12)) for n, v in parts]
+        whole, seen = [], set()
+        for m in self.question.mistakes:
+            terms = None if m.get("of") else spelled(m["value"])
+            if terms and repr(m["value"]) not in seen:
+                seen.add(repr(m["value"]))
+                whole.append((m["code"], terms))
+        want = self.question.answer["value"]
+        per_dim = [m for m in self.question.mistakes if m.get("per_dimension") and isinstance(want, list)
+                   and isinstance(m["value"], list) and len(m["value"]) == len(want) and spelled(m["value"])]
+        if not per_dim or self.layout == "set" or len(self.blanks) % len(want):
+            return whole, []
+        width = len(self.blanks) // len(want)
+        dims = []
+        for d in range(len(want)):
+            blanks = self.blanks[d * width:(d + 1) * width]
+            options = []
+            for m in per_dim:
+                terms = spelled(m["value"])[d * width:(d + 1) * width]
+                if any(abs(v - b.value) > 1e-12 for b, v, _ in terms):
+                    options.append((m["code"], terms))
+            dims.append((blanks, options))
+        return whole, dims
+
+    @property
     def blank_mistakes(self) -> list[str]:
         """The mistakes some blank has feedback for, each once, in catalogue order."""
-        return list(dict.fromkeys(code for b in self.blanks for _, _, code in b.wrong))
+        whole, dims = self.feedback_plan
+        return list(dict.fromkeys([code for b in self.blanks for _, _, code in b.wrong] + [c for c, _ in whole]
+                                  + [c for _, options in dims for c, _ in options]))
 
 
 def item_of(question) -> Item:
@@ -66,7 +135,9 @@ def item_of(question) -> Item:
     blanks = _blanks(question)
     grid = KINDS[kind].grid
     rows, cols = grid(question.answer["value"]) if grid is not None else (0, 0)
-    return Item(question, "numerical" if len(blanks) == 1 else "blanks", kind, blanks, rows=rows, cols=cols)
+    item = Item(question, "numerical" if len(blanks) == 1 else "blanks", kind, blanks, rows=rows, cols=cols)
+    weight = cloze_weight(item)
+    return replace(item, blanks=[replace(b, weight=weight) for b in blanks]) if weight != 1 else item
 
 
 def tolerance(question, value) -> float:
@@ -103,8 +174,35 @@ def _blanks(question) -> list[NumberBlank]:
         # parameter, and inverse candidates have no gaps): the smallest and the largest say it whole
         raise AssertionError(f"{question.id}: the set {value} is not a run of integers")   # a question-type bug
     wrong = _wrong_per_part(question, kind)
-    return [NumberBlank(name, v, tolerance(question, v) if kind.decimals else 0.0, tuple(wrong.get(name, ())))
-            for name, v in kind.parts(value)]
+    blanks = []
+    for name, v in kind.parts(value):
+        margin = tolerance(question, v) if kind.decimals else 0.0
+        blank = NumberBlank(name, v, margin, tuple(wrong.get(name, ())))
+        blanks.append(replace(blank, misread=misreadings(blank)) if blank.decimal else blank)
+    return blanks
+
+
+MISREAD_DECIMALS = 4   # a decimal comma misread as a thousands separator, for answers typed with 1 to 4 decimals
+                       # (or with as many as the key has)
+
+
+def misreadings(blank: NumberBlank) -> tuple:
+    """What Moodle grades when a student types this number with a decimal comma in a site whose language
+    writes decimals with a point: the comma is dropped as a thousands separator (Moodle's
+    qtype_numerical_answer_processor::apply_units), so 4,75 is 475: the value times 10^k for k decimals
+    typed, within the tolerance times 10^k. A range that holds the right value is left out (the first
+    matching answer wins in Moodle and these come last, after the catalogued mistakes)."""
+    from ..core.numbers import exact_text  # noqa: PLC0415
+
+    text = exact_text(blank.value)
+    typed = len(text.split(".")[1]) if "." in text else 0      # the decimals of the key, when typed in full
+    out = []
+    for k in range(1, max(MISREAD_DECIMALS, min(typed, 12)) + 1):
+        centre, margin = round(blank.value * 10 ** k, 9), round(blank.tolerance * 10 ** k, 9)
+        if abs(centre - blank.value) <= margin + blank.tolerance:
+            continue
+        out.append((centre, margin))
+    return tuple(out)
 
 
 def _options(question) -> list[Choice]:
@@ -171,3 +269,69 @@ def per_blank_credit(quizset, format_name: str) -> list[str]:
                     if q.grading["partial_credit"] == "all_or_nothing" and item_of(q).style == "blanks"})
     return [f"{', '.join(names)}: all_or_nothing cannot be expressed in {format_name}; it gives credit per "
             "blank"] if names else []
+
+
+# The grade fractions Moodle accepts for an answer (question_bank::fraction_options_full; an import with any
+# other is refused): a partial credit is written only where it is one of these.
+MOODLE_FRACTIONS = (1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3, 0.25, 0.2,
+                    0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05, 0.0)
+
+
+def moodle_fraction(credit: float) -> float | None:
+    """The fraction Moodle accepts that equals ``credit`` (to 1e-6), or None."""
+    return next((f for f in MOODLE_FRACTIONS if abs(f - credit) < 1e-6), None)
+
+
+def typed_answers(question) -> list[tuple[str, float, str | None]]:
+    """A short answer as text matching (GIFT): (spelling, fraction, mistake code) for the right answer and each
+    catalogued wrong answer, every spelling of answers.kinds' bounded set, with the credit quizgen's grader
+    gives that answer (partial credit where Moodle has the fraction, else the largest it has below). The
+    right answer's spellings come first: Moodle grades with the first answer that matches."""
+    from ..answers.credit import mark  # noqa: PLC0415
+
+    record = {"answer": question.answer, "mistakes": question.mistakes, "grading": question.grading}
+    kind = question.answer["kind"]
+    out, seen = [], set()
+    for value, code in [(question.answer["value"], None)] + [(m["value"], m["code"]) for m in question.mistakes
+                                                              if not m.get("of")]:
+        credit = mark(record, answer_text(kind, value)).credit if code else 1.0
+        fraction = moodle_fraction(credit)
+        if fraction is None:
+            fraction = max(f for f in MOODLE_FRACTIONS if f <= credit)
+        for text in notations({"kind": kind, "value": value}):
+            if text.lower() not in seen:     # Moodle's short answers ignore case
+                seen.add(text.lower())
+                out.append((text, fraction, code))
+    return out
+
+
+def cloze_weight(item) -> int:
+    """Each field's weight in a Moodle cloze question: a cloze question's mark is the sum of its fields'
+    weights (qtype_multianswer; <defaultgrade> is ignored) and weights are integers, so the mark equals the
+    bank's points where they divide evenly among the fields; else 1 (and generate says what to set)."""
+    points, fields = item.question.points, len(item.blanks)
+    return int(points // fields) if points >= fields and float(points) % fields == 0 else 1
+
+
+def moodle_marks(quizset) -> list[str]:
+    """What a Moodle teacher must set by hand, in one line: a cloze question is worth the sum of its fields'
+    weights, which equals its points only where they divide evenly (cloze_weight); and a quiz made of random
+    questions makes every slot worth 1 (quiz_add_random_questions), whatever the question's mark."""
+    every = slots(quizset)
+    direct = sorted({(s.number, s.id, s.points, len(i.blanks)) for s in every for _, i in s.variants
+                     if i.style == "blanks" and cloze_weight(i) * len(i.blanks) != s.points})
+    randoms = [s for s in every if s.points != 1]
+    parts = []
+    if direct:
+        parts.append("added to a quiz one by one, a cloze question is worth its number of fields: set "
+                     + ", ".join(f"{n:02d} {qid} to {exact_points(p)} (Moodle makes it {f})" for n, qid, p, f in direct))
+    if randoms:
+        parts.append("drawn as a random question per category, every slot is worth 1: set "
+                     + ", ".join(f"slot {s.number:02d} {s.id} to {exact_points(s.points)}" for s in randoms))
+    return [f"marks to set in the Moodle quiz (Questions > maximum mark) so that its total is the bank's "
+            f"{exact_points(sum(s.points for s in every))}: " + "; ".join(parts)] if parts else []
+
+
+def exact_points(points) -> str:
+    from ..core.numbers import exact_text  # noqa: PLC0415
+    return exact_text(points)

@@ -17,4 +17,5 @@ class Moodle(Format):
 
     def warnings(self, quizset):
         # A cloze question earns credit per field: it cannot be all or nothing.
-        return lms.warnings(quizset) + lms.per_blank_credit(quizset, "a Moodle cloze question")
+        return lms.warnings(quizset) + lms.per_blank_credit(quizset, "a Moodle cloze question") + \
+            lms.moodle_marks(quizset)

@@ -60,6 +60,7 @@ class Renderer:
             score=people_number, shape=lambda sizes: shape_text(sizes, "×"), rows=as_rows,
             md_code=markdown_code, md_text=markdown_text, code_spans=html_code_spans,       # Markdown, HTML
             cloze=cloze_text, category=category_name, gift=gift_text, notations=notations,  # Moodle, GIFT
+            moodle_name=moodle_name,
             typed_forms=typed_forms, equation_src=equation_src,                           # Canvas
             b64=lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii"))
         self.env.globals.update(svg=self.svg, asset=self.asset, once=self.once)
@@ -226,7 +227,19 @@ def cloze_text(html) -> Markup:
 def category_name(text) -> str:
     """A name in a Moodle category path: one line, '/' doubled (a single one separates categories), and
     '<' '>' as look-alikes (Moodle strips anything that looks like a tag from category names)."""
-    return " ".join(str(text).split()).replace("/", "//").replace("<", "‹").replace(">", "›")
+    name = " ".join(str(text).split())[:MOODLE_NAME]     # Moodle stores at most 255 characters
+    name = name.replace("/", "//").replace("<", "‹").replace(">", "›")
+    # Moodle splits a path at a '/' with no '/' beside it: a name that starts or ends with one is padded with a
+    # space (as Moodle's own export does), or its doubled slash would run into the separator
+    return (" " if name.startswith("/") else "") + name + (" " if name.endswith("/") else "")
+
+
+MOODLE_NAME = 255       # question_categories.name and question.name are char(255) (lib/db/install.xml)
+
+
+def moodle_name(text) -> str:
+    """A Moodle question name: one line, at most 255 characters."""
+    return " ".join(str(text).split())[:MOODLE_NAME]
 
 
 def gift_text(text) -> str:

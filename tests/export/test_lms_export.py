@@ -15,6 +15,8 @@ import pytest
 from conftest import ROOT, run_cli
 from lxml import etree
 
+from quizgen.core.numbers import exact_text
+
 XSD = ROOT / "tests" / "export" / "xsd"   # copies of ../shared/validators/xsd (see its README)
 MOODLE_FRACTIONS = {100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667, 14.28571,
                     12.5, 11.11111, 10, 5, 0}
@@ -174,8 +176,48 @@ def test_moodle_has_a_category_per_slot_and_every_answer_of_the_key(export):
                 pytest.approx([tolerance(record, v) for v in flat(record)])
             for field in fields:
                 for fraction, _, _, feedback in field[1:]:
-                    assert fraction == 0 and feedback.startswith(w.diagnosis)
+                    assert fraction == 0 and (feedback.startswith(w.diagnosis) or feedback == w.misread_decimal)
     assert seen == set(records)
+
+
+def moodle_number(typed: str, decsep: str, thousandssep: str) -> float:
+    """What Moodle 4.2 grades for a typed number (qtype_numerical_answer_processor::apply_units): with a point,
+    or more than one comma, every comma goes as a thousands separator; else the site's thousands separator
+    goes, and its decimal separator (and a comma) become a point."""
+    typed = typed.replace(" ", "")
+    if "." in typed or typed.count(",") > 1:
+        return float(typed.replace(",", ""))
+    return float(typed.replace(thousandssep, "").replace(decsep, ".").replace(",", "."))
+
+
+def first_match(field, number):
+    """Moodle grades with the first answer whose range holds the number."""
+    return next(((f, fb) for f, v, t, fb in field if abs(number - v) <= t + 1e-9), (0.0, ""))
+
+
+def test_a_decimal_comma_in_a_moodle_that_writes_points_is_caught_with_feedback_never_silently_wrong(export):
+    """4,75 typed in an English Moodle is 475 there: each decimal field catches it and says to type a point;
+    the question says which mark to type; typed with a point it is right, in English and Spanish sites."""
+    out, key, _ = export
+    root = ET.parse(out / "moodle.xml").getroot()
+    w = words("en")
+    checked = 0
+    for element in (q for q in root if q.get("type") == "cloze"):
+        text = element.find("questiontext/text").text
+        for field in cloze_fields(text):
+            value, tol = next((v, t) for f, v, t, _ in field if f == 100)
+            if value == int(value) and tol == 0:
+                continue
+            assert w.decimal_point in unescape(text)
+            typed = exact_text(value)
+            assert first_match(field, moodle_number(typed, ".", ","))[0] == 100
+            assert first_match(field, moodle_number(typed, ",", "."))[0] == 100
+            if "." in typed:
+                comma = typed.replace(".", ",")
+                assert first_match(field, moodle_number(comma, ",", "."))[0] == 100       # a Spanish site
+                assert first_match(field, moodle_number(comma, ".", ",")) == (0.0, w.misread_decimal)
+                checked += 1
+    assert checked > 5
 
 
 def test_moodle_cloze_gives_each_blank_feedback_for_the_mistake_made_there(export):
@@ -435,3 +477,206 @@ def test_the_animation_travels_with_the_solution_in_moodle_canvas_and_qti(export
     for name in (n for n in qti if n.startswith("items/")):
         for src in re.findall(r'<img src="\.\./(pictures/[^"]+)"', qti[name].decode()):
             assert src in qti
+
+
+def moodle_short_answer(answers, typed):
+    """Moodle's short-answer grading (qtype_shortanswer: the first answer that matches wins; case ignored,
+    the response trimmed, '*' a wildcard unless escaped as '\\*'): the fraction, or 0 when none matches."""
+    typed = typed.strip()
+    for text, fraction in answers:
+        bits = re.split(r"(?<!\\)\*+", text)
+        pattern = ".*".join(re.escape(bit.replace("\\*", "*")) for bit in bits)
+        if re.fullmatch(pattern, typed, re.IGNORECASE | re.DOTALL):
+            return fraction
+    return 0.0
+
+
+def test_gift_short_answers_give_what_quizgen_gives_for_every_spelling_students_type(export):
+    """Measured in a real Moodle before: 6 × 6, (6,6), 6,6, [6, 6], 6*6 scored 0 where quizgen marks them
+    right, and a tensor shape with one size wrong scored 0 where quizgen gives 0.75. Here Moodle's matching
+    rule runs over the GIFT as gift-pegjs reads it, against quizgen's own grader."""
+    out, key, _ = export
+    assert gift_short_answers_agree(out / "quiz.gift", key) > 50
+
+
+@pytest.mark.parametrize("bank", ["channels.en.yaml", "inverse.en.yaml", "padding.en.yaml", "sequences.en.yaml"])
+def test_gift_short_answers_of_the_shipped_banks_give_quizgens_credit(bank, tmp_path):
+    """Tensor shapes (one size wrong: 0.75 in both), sets (3..4 for {3}: 0 in both), paddings per dimension."""
+    result = run_cli("generate", ROOT / "banks" / bank, "--versions", "4", "--format", "gift,json", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert gift_short_answers_agree(tmp_path / "quiz.gift", json.loads((tmp_path / "key.json").read_text())) > 20
+
+
+def gift_short_answers_agree(path, key) -> int:
+    from quizgen.answers.credit import mark
+    from quizgen.answers.kinds import notations
+
+    records = questions(key)
+    checked = 0
+    for question in gift_questions(path):
+        if question["type"] != "Short":
+            continue
+        record = records[question["title"]]
+        answers = [(c["text"]["text"], (c["weight"] if c["weight"] is not None else 100) / 100)
+                   for c in question["choices"]]
+        value = record["answer"]["value"]
+        typed = [t for v in [value] + [m["value"] for m in record["mistakes"] if not m.get("of")]
+                 for t in notations({"kind": record["answer"]["kind"], "value": v})]
+        if record["answer"]["kind"] == "shape":
+            h, w = value
+            typed += [f"{h} × {w}", f"({h},{w})", f"{h},{w}", f"[{h}, {w}]", f"{h}*{w}", f"{h} X {w}"]
+            assert moodle_short_answer(answers, f"{h}x1{w}") == 0        # no wildcard: 6*6 is not 6x16
+        for text in typed:
+            ours = mark(record, text).credit
+            assert moodle_short_answer(answers, text) == pytest.approx(ours, abs=1e-6), (question["title"], text)
+            checked += 1
+    return checked
+
+
+def test_a_cloze_questions_moodle_mark_is_its_points_where_weights_can_say_so_and_the_rest_is_named(tmp_path):
+    """Moodle makes a cloze question worth the sum of its fields' integer weights (<defaultgrade> is ignored)
+    and a random-question slot worth 1: the weights carry the points where they divide evenly, and generate
+    names every mark to set by hand, with its value."""
+    (tmp_path / "bank.yaml").write_text(textwrap.dedent("""
+        questions:
+          - id: size
+            type: output_size
+            points: 2
+            image: {size: 9}
+            kernel: {size: 3}
+          - id: values
+            type: conv_values
+            points: 8
+            image: {size: 3, content: ones}
+            kernel: {size: 2, values: ones}
+          - id: small
+            type: conv_values
+            image: {size: 3, content: ones}
+            kernel: {size: 2, values: ones}
+        """))
+    result = run_cli("generate", tmp_path / "bank.yaml", "--versions", "1", "--format", "moodle", "--out", tmp_path / "o")
+    assert result.returncode == 0, result.stderr
+    root = ET.parse(tmp_path / "o/moodle.xml").getroot()
+    weights = {q.findtext("name/text").split()[1]: [int(w or 1) for w, _ in CLOZE_FIELD.findall(
+        q.find("questiontext/text").text)] for q in root if q.get("type") == "cloze"}
+    assert {name: sum(w) for name, w in weights.items()} == {"size": 2, "values": 8, "small": 4}
+    assert ("set 03 small to 1 (Moodle makes it 4); drawn as a random question per category, every slot is worth "
+            "1: set slot 01 size to 2, slot 02 values to 8") in result.stderr
+    assert "01 size to" not in result.stderr.split("one by one")[1].split(";")[0]
+
+
+# --- QTI 2.1 response processing, run as TAO's engine runs it ---------------------------------------
+
+def typed(kind, values: dict, names: list[str]) -> str:
+    """The answer a student would type for these blank values, in quizgen's notation."""
+    v = [exact_text(values[n]) for n in names]
+    if kind in ("shape", "tensor_shape"):
+        return "x".join(v)
+    if kind == "padding":
+        return "x".join(f"{v[i]},{v[i + 1]}" for i in range(0, len(v), 2))
+    if kind == "set":
+        return f"{v[0]}..{v[1]}"
+    if kind == "number":
+        return v[0]
+    if kind == "sequence":
+        return " ".join(v)
+    cols = max(int(n.split("c")[1]) for n in names)
+    return "; ".join(" ".join(v[r:r + cols]) for r in range(0, len(v), cols))
+
+
+def qti_cases(record, item_xml):
+    """Responses to try: the key, each catalogued mistake whole, each blank off by one alone, and for sets
+    ranges too wide, too narrow, shifted and backwards."""
+    from quizgen.answers.kinds import KINDS
+    kind = KINDS[record["answer"]["kind"]]
+    right = dict(kind.parts(record["answer"]["value"]))
+    names = list(right)
+    yield right
+    for m in record["mistakes"]:
+        try:
+            parts = dict(kind.parts(m["value"]))
+        except (TypeError, ValueError):
+            continue
+        if list(parts) == names:
+            yield parts
+    for n in names:
+        yield {**right, n: right[n] + 1}
+    if record["answer"]["kind"] == "set":
+        lo, hi = right["smallest"], right["largest"]
+        for a, b in ((lo - 1, hi), (lo, hi + 2), (lo + 1, hi), (hi, lo - 1), (lo - 3, lo - 1), (lo, lo)):
+            yield {"smallest": a, "largest": b}
+
+
+@pytest.mark.parametrize("bank", [None, "padding.en.yaml", "inverse.en.yaml", "channels.en.yaml",
+                                  "convolucion-seed.es.yaml", "sequences.en.yaml"])
+def test_qti_items_score_and_name_mistakes_as_quizgen_does(bank, export, tmp_path):
+    """Measured in TAO before: a padding credited per side (0.75 where quizgen gives 0.5), a set scored from its
+    ends (3..4 for {3}: 0.5 where quizgen gives 0), feedback naming a mistake from one blank. Each item's
+    responseProcessing now runs (tests/export/qti_engine.py) to quizgen's credit and quizgen's diagnosis."""
+    from qti_engine import Item as QtiItem
+
+    from quizgen.answers.credit import mark
+    from quizgen.answers.kinds import KINDS
+    if bank is None:
+        out, key = export[0], export[1]
+    else:
+        result = run_cli("generate", ROOT / "banks" / bank, "--versions", "3", "--format", "qti21,json",
+                         "--out", tmp_path)
+        assert result.returncode == 0, result.stderr
+        out, key = tmp_path, json.loads((tmp_path / "key.json").read_text())
+    records = questions(key)
+    checked = 0
+    for name, content in unzip(out / "qti21.zip").items():
+        if not name.startswith("items/"):
+            continue
+        item = QtiItem(content)
+        title = item.root.get("title")
+        record = records[title]
+        if record["answer"]["kind"] == "choice" or b"choiceInteraction" in content:
+            continue
+        names = [n for n, _ in KINDS[record["answer"]["kind"]].parts(record["answer"]["value"])]
+        for values in qti_cases(record, content):
+            outcome = item.run({f"RESPONSE_{n}": float(v) for n, v in values.items()})
+            ours = mark(record, typed(record["answer"]["kind"], values, names))
+            assert outcome["SCORE"] == pytest.approx(ours.credit * record["points"], abs=1e-9), (title, values)
+            named = {f[len("MISTAKE_"):] for f in outcome["FEEDBACKMODAL"] if f.startswith("MISTAKE_")}
+            assert named == set(ours.mistakes), (title, values, ours.mistakes)
+            checked += 1
+    assert checked > 10
+
+
+def test_canvas_warns_where_no_four_decimal_number_can_be_right_and_moodle_names_follow_its_path_rule(tmp_path):
+    title = "Semana 3/" + "x" * 300
+    (tmp_path / "bank.yaml").write_text(textwrap.dedent(f"""
+        title: "{title}"
+        questions:
+          - id: narrow
+            type: conv_values
+            image: {{content: [[0.18304596]]}}
+            kernel: {{values: [[1]]}}
+            grading: {{tolerance: {{absolute: 0, relative: 0.0001}}}}
+          - id: broad
+            type: conv_values
+            image: {{content: [[0.18304596]]}}
+            kernel: {{values: [[1]]}}
+            grading: {{tolerance: {{absolute: 0.0001}}}}
+        """))
+    result = run_cli("generate", tmp_path / "bank.yaml", "--versions", "1", "--format", "canvas,moodle",
+                     "--out", tmp_path / "o")
+    assert result.returncode == 0, result.stderr
+    assert "canvas: narrow: no number of 4 decimal places lies within the accepted range" in result.stderr
+    assert "canvas: narrow:" in result.stderr and "broad" not in result.stderr
+    root = ET.parse(tmp_path / "o/moodle.xml").getroot()
+    paths = [q.findtext("category/text") for q in root if q.get("type") == "category"]
+    split = [re.split(r"(?<!/)/(?!/)", p) for p in paths]          # Moodle's split_category_path
+    names = [[part.strip().replace("//", "/") for part in parts] for parts in split]
+    assert [len(n) for n in names] == [3, 4, 4]                      # $course$, top, the title, the slot
+    assert names[0][2] == ("Semana 3/" + "x" * 300)[:255] and all(len(part) <= 255 for n in names for part in n)
+    ends = tmp_path / "ends.yaml"
+    ends.write_text("title: 'Semana 3/'\nquestions:\n  - id: a\n    type: output_size\n    image: {size: 5}\n"
+                    "    kernel: {size: 3}\n")
+    assert run_cli("generate", ends, "--versions", "1", "--format", "moodle", "--out", tmp_path / "e").returncode == 0
+    root = ET.parse(tmp_path / "e/moodle.xml").getroot()
+    slot = [q.findtext("category/text") for q in root if q.get("type") == "category"][1]
+    assert [p.strip().replace("//", "/") for p in re.split(r"(?<!/)/(?!/)", slot)] == \
+        ["$course$", "top", "Semana 3/", "01 a"]
