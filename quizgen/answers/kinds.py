@@ -108,9 +108,8 @@ def _set_notations(value) -> list[str]:
         return ["none", "ninguno", "ninguna", "∅", "{}"]
     listed = [sep.join(nums) for sep in (", ", ",", " ", "; ", ";")]
     forms = listed + [f"{open_}{', '.join(nums)}{close}" for open_, close in ("{}", "[]")] + ["{" + ",".join(nums) + "}"]
-    if len(nums) > 1:
-        forms += [f"{nums[0]}..{nums[-1]}", f"{{{nums[0]}..{nums[-1]}}}"]
-    return forms
+    forms += [f"{nums[0]}..{nums[-1]}", f"{{{nums[0]}..{nums[-1]}}}"]
+    return forms + [form + "." for form in listed]     # a list ended like a sentence: 5, 6, 7.
 
 
 def _set_right(got, want, policy) -> tuple[int, int]:
