@@ -224,7 +224,7 @@ def _params(ndim, v) -> Result:
 def _receptive_field(ndim, v) -> Result:
     layers = [_layer(text) for text in v["layers"].split(",")]
     for layer in layers:   # each layer on its own must be one torch accepts
-        L.stack_sizes(layer.effective_kernel + 2 * layer.padding, [layer])
+        L.stack_sizes(layer.effective_kernel + 2 * (0 if layer.padding == "same" else layer.padding), [layer])
     steps = L.receptive_steps(layers)
     fields = {"receptive_field": L.receptive_field(layers)}
     if v["input"] is not None:
@@ -234,21 +234,32 @@ def _receptive_field(ndim, v) -> Result:
     return Result(str(fields["receptive_field"]), fields, steps)
 
 
-LAYER_FORMAT = "kind:kernel[:stride[:padding[:dilation]]] with kind conv, maxpool or avgpool and integers"
+LAYER_FORMAT = ("kind:kernel[:stride[:padding[:dilation]]][:ceil] with kind conv, maxpool or avgpool, integers, "
+                "padding 'same' (conv, stride 1) and ceil for a pooling layer's ceil_mode")
 
 
 def _layer(text: str) -> L.Layer:
     parts = text.strip().split(":")
-    numbers = _integers(parts[1:])
+    ceil_mode = len(parts) > 2 and parts[-1].lower() == "ceil"
+    if ceil_mode:
+        parts = parts[:-1]
+    same = len(parts) > 3 and parts[3].lower() == "same"
+    numbers = _integers([p for n, p in enumerate(parts[1:], 1) if not (n == 3 and same)])
     if parts[0] not in ("conv", "maxpool", "avgpool") or not 2 <= len(parts) <= 5 or numbers is None:
         raise QuizgenError(f"got {text!r}; allowed: {LAYER_FORMAT}", field="--layers")
     kernel = numbers[0]
     stride = numbers[1] if len(numbers) > 1 else (1 if parts[0] == "conv" else kernel)
-    padding = numbers[2] if len(numbers) > 2 else 0
-    dilation = numbers[3] if len(numbers) > 3 else 1
+    padding = "same" if same else numbers[2] if len(numbers) > 2 else 0
+    dilation = numbers[-1] if len(parts) > 4 else 1
     if parts[0] == "avgpool" and dilation != 1:
         raise QuizgenError(f"got {text!r}; allowed: avgpool has no dilation", field="--layers")
-    return L.Layer(parts[0], kernel, stride, padding, dilation)
+    if ceil_mode and parts[0] == "conv":
+        raise QuizgenError(f"got {text!r}; allowed: ceil for maxpool and avgpool layers (a conv has no ceil_mode)",
+                           field="--layers")
+    if same and (parts[0] != "conv" or stride != 1):
+        raise QuizgenError(f"got {text!r}; allowed: padding 'same' on a conv layer with stride 1 (torch refuses "
+                           "it otherwise)", field="--layers")
+    return L.Layer(parts[0], kernel, stride, padding, dilation, ceil_mode)
 
 
 _POOL = {"input": INPUT, "kernel": KERNEL, "stride": _size("stride (default: the kernel size)"),

@@ -203,3 +203,29 @@ def test_params_with_an_input_works_the_output_shape_out_in_the_text_too(cli):
     assert result.returncode == 0, result.stderr
     assert "Substitute: M_new = (5 − 1)·2 + 3" in result.stdout
     assert "Output tensor shape: (N, C_out, L_out) = (1, 6, 11)" in result.stdout
+
+
+@pytest.mark.parametrize("layers, size", [("conv:7:2:3,maxpool:3:2:ceil", 224),      # GoogLeNet: 56, floor gives 55
+                                          ("conv:4:1:same:2,maxpool:2:2:1:ceil,avgpool:3:2:1:ceil", 31),
+                                          ("conv:3:1:same,conv:3:1:same,maxpool:2", 17)])
+def test_receptive_field_layers_take_ceil_mode_and_same_padding_as_torch_does(cli, layers, size):
+    import torch
+
+    got = json.loads(cli("solve", "receptive-field", "--layers", layers, "--input", str(size), "--json").stdout)
+    x = torch.zeros(1, 1, size, size)
+    sizes = [size]
+    for text in layers.split(","):
+        parts = text.split(":")
+        ceil = parts[-1] == "ceil"
+        parts = parts[:-1] if ceil else parts
+        k = int(parts[1])
+        s = int(parts[2]) if len(parts) > 2 else (1 if parts[0] == "conv" else k)
+        p = (parts[3] if parts[3] == "same" else int(parts[3])) if len(parts) > 3 else 0
+        d = int(parts[4]) if len(parts) > 4 else 1
+        layer = {"conv": lambda: torch.nn.Conv2d(1, 1, k, stride=s, padding=p, dilation=d),
+                 "maxpool": lambda: torch.nn.MaxPool2d(k, s, p, d, ceil_mode=ceil),
+                 "avgpool": lambda: torch.nn.AvgPool2d(k, s, p, ceil_mode=ceil)}[parts[0]]()
+        with torch.no_grad():
+            x = layer(x)
+        sizes.append(x.shape[-1])
+    assert got["sizes"] == sizes

@@ -41,6 +41,7 @@ class ConvDim:
     pad_left: int = 0
     pad_right: int = 0
     dilation: int = 1
+    padding_word: str | None = None     # 'same' or 'full' where the padding was named, not a number
 
     @property
     def padded_size(self) -> int:
@@ -173,7 +174,8 @@ def conv_spec(input_shape: Sequence[int], kernel_shape: Sequence[int] | int, str
         pads = [string_padding(padding, k, d) for k, d in zip(kernels, dilations)]
     else:
         pads = [(p, p) for p in per_dim(padding, ndim, "padding")]
-    dims = tuple(ConvDim(i, k, s, left, right, d)
+    word = padding if padding in ("same", "full") else None
+    dims = tuple(ConvDim(i, k, s, left, right, d, word)
                  for i, k, s, (left, right), d in zip(input_shape, kernels, strides, pads, dilations))
     return ConvSpec(dims)
 
@@ -243,6 +245,11 @@ def size_steps(dim: ConvDim, name: str | None = None) -> list[Step]:
     steps: list[Step] = []
     m_sym, m_tex = "M", "M"
     k_sym, k_tex = "K", "K"
+    if dim.padding_word == "same":
+        steps += same_split_steps(dim, name)
+    elif dim.padding_word == "full" and dim.pad_left:
+        steps.append(Step("full_padding", f"P = D·(K − 1) = {dim.dilation}·({dim.kernel} − 1) = {dim.pad_left}",
+                          f"P = D(K - 1) = {dim.dilation}({dim.kernel} - 1) = {dim.pad_left}", name))
     if dim.pad_left or dim.pad_right:
         if dim.pad_left == dim.pad_right:
             steps.append(Step("padded_size",
@@ -276,6 +283,28 @@ def size_steps(dim: ConvDim, name: str | None = None) -> list[Step]:
                               f"\\frac{{{m} - {k}}}{{{s}}} + 1 = {raw} \\rightarrow \\lfloor {raw} \\rfloor = "
                               f"{dim.output}", name))
     steps.append(Step("result", f"M_new = {dim.output}", f"M_{{new}} = {dim.output}", name))
+    return steps
+
+
+def same_split_steps(dim: ConvDim, name: str | None = None) -> list[Step]:
+    """How padding='same' is worked out in one dimension: the total d·(k − 1) that keeps the size, and its
+    split, the extra zero after when the total is odd (torch's rule, F.pad(..., [left, right]))."""
+    k, d = dim.kernel, dim.dilation
+    total = dim.pad_left + dim.pad_right
+    if d == 1:
+        steps = [Step("total_padding", f"P_total = K − 1 = {k} − 1 = {total}",
+                      f"P_{{total}} = K - 1 = {k} - 1 = {total}", name)]
+    else:
+        steps = [Step("total_padding", f"P_total = D·(K − 1) = {d}·({k} − 1) = {total}",
+                      f"P_{{total}} = D(K - 1) = {d}({k} - 1) = {total}", name)]
+    if dim.pad_left == dim.pad_right:
+        steps.append(Step("per_side", f"P = {total} / 2 = {dim.pad_left}",
+                          f"P = \\frac{{{total}}}{{2}} = {dim.pad_left}", name))
+    else:
+        steps.append(Step("uneven_split", f"P_before = ⌊{total} / 2⌋ = {dim.pad_left}, "
+                                          f"P_after = {total} − {dim.pad_left} = {dim.pad_right}",
+                          f"P_{{before}} = \\lfloor {total}/2 \\rfloor = {dim.pad_left},\\; "
+                          f"P_{{after}} = {total} - {dim.pad_left} = {dim.pad_right}", name))
     return steps
 
 

@@ -9,7 +9,7 @@ types read from arithmetic.ConvDim: ``size``, ``output`` and ``exact``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Sequence
 
@@ -188,7 +188,7 @@ class PoolDim(ConvDim):
 
     @classmethod
     def of(cls, size, kernel, stride, padding=0, dilation=1, ceil_mode=False) -> "PoolDim":
-        return cls(size, kernel, stride, padding, padding, dilation, ceil_mode)
+        return cls(size, kernel, stride, padding, padding, dilation, ceil_mode=ceil_mode)
 
     @property
     def padding(self) -> int:
@@ -304,9 +304,12 @@ def pool_windows(dim: PoolDim) -> list[list[int]]:
                               dim.dilation) if 0 <= j < dim.size] for o in range(dim.output)]
 
 
-def avg_divisors(dim: PoolDim) -> list[int]:
-    """avg_pool2d's divisor per output position (count_include_pad=True, torch's default): the window's
-    cells inside the padded input, so a ceil_mode window that hangs over the right padding counts less."""
+def avg_divisors(dim: PoolDim, count_include_pad: bool = True) -> list[int]:
+    """avg_pool2d's divisor per output position along one dimension. count_include_pad=True (torch's default):
+    the window's cells inside the padded input, so a ceil_mode window that hangs past the right padding
+    counts less; False: only the window's cells inside the input itself."""
+    if not count_include_pad:
+        return [len(cells) for cells in pool_windows(dim)]
     out = []
     for o in range(dim.output):
         start = o * dim.stride - dim.padding
@@ -315,27 +318,42 @@ def avg_divisors(dim: PoolDim) -> list[int]:
     return out
 
 
-def pool_values(image, spec: ConvSpec, mode: str):
-    """max_pool2d or avg_pool2d (count_include_pad) of a matrix, exactly (averages as Fractions)."""
+def pool_values(image, spec: ConvSpec, mode: str, count_include_pad: bool = True, divisors=None):
+    """max_pool2d or avg_pool2d of a matrix, exactly (averages as Fractions). ``divisors`` (per dimension)
+    replaces the average's divisors: what a mistaken divisor gives."""
     rows, cols = (pool_windows(d) for d in spec.dims)
     if mode == "max":
         return [[max(image[r][c] for r in rr for c in cc) for cc in cols] for rr in rows]
-    (dh, dw) = (avg_divisors(d) for d in spec.dims)
+    dh, dw = divisors or [avg_divisors(d, count_include_pad) for d in spec.dims]
     return [[Fraction(sum(image[r][c] for r in rr for c in cc)) / (dh[a] * dw[b]) for b, cc in enumerate(cols)]
             for a, rr in enumerate(rows)]
 
 
-def pool_cell_step(image, spec: ConvSpec, mode: str, row: int, col: int, value) -> Step:
+def pool_cell_step(image, spec: ConvSpec, mode: str, row: int, col: int, value, count_include_pad: bool = True) -> Step:
     rr, cc = (pool_windows(d) for d in spec.dims)
     cells = [image[r][c] for r in rr[row] for c in cc[col]]
     listed = ", ".join(format_number(v) for v in cells)
     if mode == "max":
         return Step("pool_cell", f"y[{row},{col}] = max({listed}) = {format_number(value)}",
                     f"y_{{{row},{col}}} = \\max({listed}) = {format_number(value)}")
-    divisor = avg_divisors(spec.dims[0])[row] * avg_divisors(spec.dims[1])[col]
+    divisor = avg_divisors(spec.dims[0], count_include_pad)[row] * avg_divisors(spec.dims[1], count_include_pad)[col]
     total = " + ".join(format_number(v) for v in cells)
     return Step("pool_cell", f"y[{row},{col}] = ({total}) / {divisor} = {format_number(value)}",
                 f"y_{{{row},{col}}} = \\frac{{{total}}}{{{divisor}}} = {format_number(value)}")
+
+
+def pool_divisor_step(spec: ConvSpec, row: int, col: int, count_include_pad: bool = True) -> Step | None:
+    """Why an average's divisor is not the kernel's K_h·K_w at this position, or None where it is: the
+    window was cut by the end of the padded input (ceil_mode) or, with count_include_pad=False, by the
+    padding, whose zeros are then not counted (torch's avg_pool2d rule)."""
+    (dh, dw) = spec.dims
+    h, w = avg_divisors(dh, count_include_pad)[row], avg_divisors(dw, count_include_pad)[col]
+    full = dh.kernel * dw.kernel
+    if h * w == full:
+        return None
+    kind = "divisor_padded" if count_include_pad else "divisor_inside"
+    return Step(kind, f"y[{row},{col}]: {h} · {w} = {h * w} ≠ K_h·K_w = {full}",
+                f"y_{{{row},{col}}}:\\ {h} \\cdot {w} = {h * w} \\neq K_h K_w = {full}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -494,17 +512,24 @@ def channel_mistakes(spec: ChannelSpec, ask: str) -> list[dict]:
 
 @dataclass(frozen=True)
 class Layer:
-    """One layer of a stack: conv, maxpool or avgpool, square (the same in every dimension)."""
+    """One layer of a stack: conv, maxpool or avgpool, square (the same in every dimension). A conv's
+    padding may be 'same' (torch: stride 1 only); a pooling layer may round up (``ceil_mode``)."""
     kind: str
     kernel: int
     stride: int
-    padding: int = 0
+    padding: int | str = 0
     dilation: int = 1
+    ceil_mode: bool = False
 
     def spec(self, size: int) -> ConvSpec:
         if self.kind == "conv":
             return conv_spec((size,), self.kernel, self.stride, self.padding, self.dilation)
-        return pool_spec((size,), self.kernel, self.stride, self.padding, self.dilation)
+        return pool_spec((size,), self.kernel, self.stride, self.padding, self.dilation, self.ceil_mode)
+
+    @property
+    def torch_args(self) -> tuple:
+        """(kind, kernel, stride, padding, dilation, ceil_mode), as torch's probe takes a layer."""
+        return (self.kind, self.kernel, self.stride, self.padding, self.dilation, self.ceil_mode)
 
     @property
     def effective_kernel(self) -> int:
@@ -539,9 +564,9 @@ def receptive_steps(layers: Sequence[Layer]) -> list[Step]:
         field += added
         kernel = f"{layer.dilation}·({layer.kernel} − 1) + 1 = " if layer.dilation != 1 else ""
         steps.append(Step("receptive_layer",
-                          f"{number} ({layer.kind}): K' = {kernel}{layer.effective_kernel}, J = {jump}: "
+                          f"{number} ({layer.kind}), K' = {kernel}{layer.effective_kernel}, J = {jump}, "
                           f"r = {field - added} + ({layer.effective_kernel} − 1)·{jump} = {field}",
-                          f"\\text{{{number} ({layer.kind})}}: K' = {layer.effective_kernel},\\ J = {jump}:\\ "
+                          f"\\text{{{number} ({layer.kind})}},\\ K' = {layer.effective_kernel},\\ J = {jump},\\ "
                           f"r = {field - added} + ({layer.effective_kernel} - 1) \\cdot {jump} = {field}"))
         jump *= layer.stride
     steps.append(Step("receptive_result", f"r = {field}", f"r = {field}"))
@@ -555,8 +580,8 @@ def stack_steps(size: int, layers: Sequence[Layer]) -> list[Step]:
         spec = layer.spec(current)
         dim_steps = size_steps(spec.dims[0]) if layer.kind == "conv" else _pool_dim_steps(spec.dims[0], None)
         result = spec.output_shape[0]
-        steps.append(Step("layer", f"{number} ({layer.kind}): M = {current} → {result}",
-                          f"\\text{{{number} ({layer.kind})}}: M = {current} \\rightarrow {result}"))
+        steps.append(Step("layer", f"{number} ({layer.kind}), M = {current} → {result}",
+                          f"\\text{{{number} ({layer.kind})}},\\ M = {current} \\rightarrow {result}"))
         steps.extend(s for s in dim_steps if s.kind not in ("result",))
         current = result
     steps.append(Step("result", f"M_new = {current}", f"M_{{new}} = {current}"))
@@ -567,7 +592,7 @@ def stack_mistakes(size: int, layers: Sequence[Layer], ask: str) -> list[dict]:
     if ask == "receptive_field":
         answer = receptive_field(layers)
         no_jump = 1 + sum(layer.effective_kernel - 1 for layer in layers)
-        undilated = receptive_field([Layer(layer.kind, layer.kernel, layer.stride, layer.padding) for layer in layers])
+        undilated = receptive_field([replace(layer, dilation=1) for layer in layers])
         with_own = 1 + sum((l.effective_kernel - 1) * math.prod(m.stride for m in layers[:n + 1])
                            for n, l in enumerate(layers))
         catalogue = [("ignored_strides", no_jump), ("undilated_kernel", undilated), ("own_stride_included", with_own)]
@@ -577,9 +602,13 @@ def stack_mistakes(size: int, layers: Sequence[Layer], ask: str) -> list[dict]:
     last_only = _try(lambda: layers[-1].spec(size).output_shape[0])
     if last_only is not None:
         candidates.append(("last_layer_only", last_only))
-    no_pad = _try(lambda: stack_sizes(size, [Layer(l.kind, l.kernel, l.stride, 0, l.dilation) for l in layers])[-1])
+    no_pad = _try(lambda: stack_sizes(size, [replace(l, padding=0) for l in layers])[-1])
     if no_pad is not None:
         candidates.append(("ignored_padding", no_pad))
+    if any(l.ceil_mode for l in layers):
+        floor = _try(lambda: stack_sizes(size, [replace(l, ceil_mode=False) for l in layers])[-1])
+        if floor is not None:
+            candidates.append(("floor_instead_of_ceil", floor))
     return distinct_mistakes(answer, candidates, per_dimension=False, admissible=positive)
 
 

@@ -199,7 +199,7 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> QuizgenE
 # Schema validation with readable messages
 
 def _describe(value) -> str:
-    text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+    text = yaml.safe_dump(value, default_flow_style=True, width=10_000, allow_unicode=True).strip()
     text = text[:-4].strip() if text.endswith("...") else text
     return text if len(text) <= 60 else text[:57] + "..."
 

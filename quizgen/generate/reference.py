@@ -144,13 +144,15 @@ class Pool:
     padding: tuple[int, ...]
     dilation: tuple[int, ...]
     ceil_mode: bool = False
+    count_include_pad: bool = True
 
     @classmethod
-    def of(cls, mode, input_shape, kernel_shape, stride=None, padding=0, dilation=1, ceil_mode=False):
+    def of(cls, mode, input_shape, kernel_shape, stride=None, padding=0, dilation=1, ceil_mode=False,
+           count_include_pad=True):
         n = len(input_shape)
         return cls(mode, tuple(input_shape), ar.per_dim(kernel_shape, n, "kernel"),
                    None if stride is None else ar.per_dim(stride, n, "stride"), ar.per_dim(padding, n, "padding"),
-                   ar.per_dim(dilation, n, "dilation"), bool(ceil_mode))
+                   ar.per_dim(dilation, n, "dilation"), bool(ceil_mode), bool(count_include_pad))
 
     def run(self, functional, x):
         if self.mode == "max":
@@ -158,7 +160,8 @@ class Pool:
                                          ceil_mode=self.ceil_mode)
         if self.dilation != (1,) * len(self.dilation):
             raise AssertionError("avg_pool2d has no dilation")   # a caller bug, never a student configuration
-        return functional.avg_pool2d(x, self.kernel_shape, self.stride, self.padding, ceil_mode=self.ceil_mode)
+        return functional.avg_pool2d(x, self.kernel_shape, self.stride, self.padding, ceil_mode=self.ceil_mode,
+                                     count_include_pad=self.count_include_pad)
 
     def probe(self, torch, functional):
         device = _device(_padded(self.input_shape, self.padding))
@@ -314,8 +317,8 @@ class ChannelConv:
 
 @dataclass(frozen=True)
 class Stack:
-    """A stack of square layers ((kind, kernel, stride, padding, dilation), kind conv|maxpool|avgpool) on a
-    square input. ``measure``: output_size (run zeros through it) or receptive_field (how far the gradient
+    """A stack of square layers ((kind, kernel, stride, padding, dilation, ceil_mode), kind conv|maxpool|avgpool,
+    a conv's padding possibly 'same') on a square input. ``measure``: output_size (run zeros through it) or receptive_field (how far the gradient
     of the first output cell reaches into the input, with ones for weights and no padding)."""
 
     measure: str
@@ -324,7 +327,7 @@ class Stack:
 
     def probe(self, torch, functional):
         if self.measure == "output_size":
-            widest = self.size + 2 * sum(max(p, 0) for _, _, _, p, _ in self.layers)
+            widest = self.size + 2 * sum(d * (k - 1) if p == "same" else max(p, 0) for _, k, _, p, d, _ in self.layers)
             device = _device((widest, widest))
             x = torch.zeros(1, 1, self.size, self.size, dtype=torch.float64, device=device)
             return tuple(self._forward(functional, torch, x).shape[2:])
@@ -337,21 +340,21 @@ class Stack:
 
     def side(self) -> int:
         """An input wide enough for any window, worked out without the receptive-field formula being tested."""
-        return 2 * math.prod(max(s, 1) for _, _, s, _, _ in self.layers) * sum(
-            d * (k - 1) + 1 for _, k, _, _, d in self.layers) + 1
+        return 2 * math.prod(max(s, 1) for _, _, s, _, _, _ in self.layers) * sum(
+            d * (k - 1) + 1 for _, k, _, _, d, _ in self.layers) + 1
 
     def _forward(self, functional, torch, x, row: bool = False):
         """The stack on ``x``: torch's own layers; or, ``row`` (the receptive field), on a row with no
         padding, each layer as a window of ones (the gradient of a max reaches one cell of its window, an
         average's and a convolution's the whole window: the field is the window's reach)."""
-        for kind, k, s, p, d in self.layers:
+        for kind, k, s, p, d, c in self.layers:
             if row:
                 x = functional.conv1d(x, torch.ones(1, 1, k, dtype=torch.float64), stride=s, dilation=d)
             elif kind == "conv":
                 x = functional.conv2d(x, torch.ones(1, 1, k, k, dtype=torch.float64, device=x.device), stride=s,
                                       padding=p, dilation=d)
             elif kind == "maxpool":
-                x = functional.max_pool2d(x, k, s, p, d)
+                x = functional.max_pool2d(x, k, s, p, d, ceil_mode=c)
             else:
-                x = functional.avg_pool2d(x, k, s, p)
+                x = functional.avg_pool2d(x, k, s, p, ceil_mode=c)
         return x

@@ -274,8 +274,21 @@ def check_constraints(question: QuestionSpec, bank: Bank, qtype) -> dict:
     return constraints
 
 
+def check_picture(question: QuestionSpec, bank: Bank, qtype) -> None:
+    """``picture: true`` on a question whose type draws no picture is a located error (in ``defaults`` it is
+    not: a default applies to the questions that have one)."""
+    if question.fields.get("picture") is True and getattr(qtype, "picture", "") is None \
+            and "picture" not in question.from_defaults:
+        from ..questions import TYPES  # noqa: PLC0415  (the registry imports this module)
+        drawn = ", ".join(name for name, other in TYPES.items() if other.picture is not None)
+        raise bank.error(question.path_of("picture"), f"{question.type!r} questions have no picture; allowed: "
+                                                      f"false (or leave picture out), or a type with a picture: "
+                                                      f"{drawn}")
+
+
 def draw_config(question: QuestionSpec, bank: Bank, qtype, spaces: Spaces, rng: random.Random) -> Config:
     """A configuration from the question's spaces meeting its constraints, or a located error."""
+    check_picture(question, bank, qtype)
     constraints = check_constraints(question, bank, qtype)
     verdicts = spaces.verdicts
     for _ in range(DRAWS):

@@ -451,7 +451,12 @@ def _item_lines(text: str, decoder: json.JSONDecoder):
 
 
 def _text(value) -> str:
-    """An answer as text: strings as they are; numbers and lists ([3, 3], [[1, 2], [3, 4]]) as JSON."""
+    """An answer as text: strings as they are; numbers and lists ([3, 3], [[1, 2], [3, 4]]) as written in JSON,
+    numbers given as strings inside a list unquoted (["-1.13", "2"] is the sequence -1.13, 2)."""
     if value is None:
         return ""
-    return value if isinstance(value, str) else json.dumps(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "[" + ", ".join(_text(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)

@@ -204,13 +204,18 @@ def channels_field() -> Field:
 
 def layers_field() -> Field:
     layer = {"kernel": SIZE, "stride": STRIDE, "padding": PADDING, "dilation": DILATION}
+    spaces = {n: int_space(b, n) for n, b in layer.items()}
+    same = {"const": "same", "description": "'same' (a conv with stride 1: torch pads to keep the size)"}
+    spaces["padding"] = {"description": spaces["padding"]["description"] + "; or 'same' (conv, stride 1)",
+                         "anyOf": spaces["padding"]["anyOf"] + [same, {"type": "array", "minItems": 1, "items": {
+                             "anyOf": [PADDING.integer(), same]}}]}
     return Field({"type": "array", "minItems": 1, "maxItems": 64,
                   "description": "the layers of the stack, in order",
                   "items": {"type": "object", "additionalProperties": False, "required": ["type", "kernel"],
-                            "description": ("one square layer: type conv|maxpool|avgpool, kernel, stride, padding, "
-                                            "dilation (integer spaces)"),
-                            "properties": {"type": {"enum": ["conv", "maxpool", "avgpool"]},
-                                           **{n: int_space(b, n) for n, b in layer.items()}}}},
+                            "description": ("one square layer: type conv|maxpool|avgpool, kernel, stride, padding "
+                                            "(or 'same'), dilation (integer spaces), ceil_mode (pooling)"),
+                            "properties": {"type": {"enum": ["conv", "maxpool", "avgpool"]}, **spaces,
+                                           "ceil_mode": boolean("pooling's ceil_mode", several=True).schema}}},
                  {f"*.{n}": b for n, b in layer.items()})
 
 

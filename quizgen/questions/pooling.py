@@ -24,6 +24,7 @@ class PoolConfig(Config):
     """``stride`` None is torch's default: the kernel size."""
     mode: str = "max"
     ceil_mode: bool = False
+    count_include_pad: bool = True
 
     @property
     def strides(self) -> tuple:
@@ -41,11 +42,11 @@ class PoolConfig(Config):
         return {"input_shape": list(self.input_shape), "kernel_shape": list(self.kernel_shape),
                 "stride": list(self.strides), "stride_given": self.stride is not None,
                 "padding": list(self.padding), "dilation": list(self.dilation), "pool": self.mode,
-                "ceil_mode": self.ceil_mode}
+                "ceil_mode": self.ceil_mode, **({"count_include_pad": False} if not self.count_include_pad else {})}
 
     def probe(self) -> Pool:
         return Pool.of(self.mode, self.input_shape, self.kernel_shape, self.stride, self.padding, self.dilation,
-                       self.ceil_mode)
+                       self.ceil_mode, self.count_include_pad)
 
 
 _POOL_FIELDS = {"pool": choice(("max", "avg"), "pooling", several=True),
@@ -62,10 +63,15 @@ class PoolingType(QuestionType):
         strides = spaces.strides if "stride" in question.fields else [None]
         modes = scalar_space(question, bank, "pool", "max")
         ceil = scalar_space(question, bank, "ceil_mode", False)
-        return replace(spaces, strides=strides, extras=(("mode", modes), ("ceil_mode", ceil)), make=PoolConfig)
+        extras = (("mode", modes), ("ceil_mode", ceil))
+        if "count_include_pad" in self.fields:
+            extras += (("count_include_pad", scalar_space(question, bank, "count_include_pad", True)),)
+        return replace(spaces, strides=strides, extras=extras, make=PoolConfig)
 
     def accepts(self, config, reasons):
-        return config.mode == "max" or tuple(config.dilation) == (1, 1)
+        # AvgPool2d has no dilation; count_include_pad=False is an average's, and only matters with padding
+        return config.mode == "max" and config.count_include_pad or config.mode == "avg" and (
+            tuple(config.dilation) == (1, 1))
 
     def facts(self, config) -> dict:
         return {"square": config.input_shape[0] == config.input_shape[1],
@@ -78,7 +84,9 @@ class PoolingType(QuestionType):
                                    kernel_size=known_literal(config.kernel_shape),
                                    stride=None if config.stride is None else known_literal(config.stride),
                                    padding=_unless(config.padding, 0), dilation=_unless(config.dilation, 1),
-                                   ceil_mode=True if config.ceil_mode else None)}
+                                   ceil_mode=True if config.ceil_mode else None,
+                                   count_include_pad=None if config.count_include_pad else False),
+                "count_include_pad": config.count_include_pad}
 
 
 @register
@@ -127,7 +135,9 @@ class PoolValues(PoolingType):
     summary = "output values of max or average pooling on a small image"
     fields = {"image": image(VALUE_SIZE, values=True), "kernel": kernel(VALUE_SIZE),
               "stride": dim_space(STRIDE, "stride"), "padding": dim_space(PADDING, "zero padding per side"),
-              "dilation": dim_space(DILATION, "dilation"), **_POOL_FIELDS}
+              "dilation": dim_space(DILATION, "dilation"), **_POOL_FIELDS,
+              "count_include_pad": boolean("average pooling's count_include_pad (torch's default true: the "
+                                           "padding zeros count in the divisor)", several=True)}
 
     def content(self, question, bank, config, rng):
         image = fill(question.fields.get("image", {}).get("content", {"random_int": {"min": 0, "max": 9}}),
@@ -137,24 +147,45 @@ class PoolValues(PoolingType):
     def build(self, question, bank, config, content, version, number):
         spec = config.spec()
         image = [list(row) for row in content]
-        values = L.pool_values(image, spec, config.mode)
-        cells = [L.pool_cell_step(image, spec, config.mode, r, c, values[r][c])
-                 for r in range(len(values)) for c in range(len(values[0]))]
+        values = L.pool_values(image, spec, config.mode, config.count_include_pad)
+        cells, shown, explained = [], [], set()
+        for r in range(len(values)):
+            for c in range(len(values[0])):
+                cell = L.pool_cell_step(image, spec, config.mode, r, c, values[r][c], config.count_include_pad)
+                cells.append(cell)
+                cut = L.pool_divisor_step(spec, r, c, config.count_include_pad) if config.mode == "avg" else None
+                if len(cells) <= CELLS_SHOWN:
+                    shown.append(cell)
+                if cut is not None and cut.kind not in explained:
+                    # the first cell whose window is cut is worked, with why its divisor is smaller
+                    explained.add(cut.kind)
+                    shown += ([] if len(cells) <= CELLS_SHOWN else [cell]) + [cut]
+        worked = sum(s.kind == "pool_cell" for s in shown)
+        cells = shown + ([ar_rest()] if worked < len(cells) else [])
         exact = all(Fraction(v).denominator == 1 for row in values for v in row)
         built = draft(self, question, config, version, number, exact=exact,
                       answer={"kind": "matrix", "value": plain_matrix(values)},
-                      steps=L.pool_steps(spec) + cell_steps(cells, CELLS_SHOWN) + [values_step(values)],
+                      steps=L.pool_steps(spec) + cells + [values_step(values)],
                       checks=[Check(conv=config.probe(), shape=spec.output_shape, image=image, values=values)],
                       mistakes=pool_value_mistakes(image, spec, config, values))
         built.params.update(image=plain_matrix(image))
         return built
 
 
+def ar_rest():
+    """The step that says the other cells go the same way."""
+    return cell_steps([None, None], 1)[-1]
+
+
 def pool_value_mistakes(image, spec, config, values) -> list[dict]:
     other = "avg" if config.mode == "max" else "max"
     candidates = [("avg_instead_of_max" if other == "avg" else "max_instead_of_avg", L.pool_values(image, spec, other))]
-    if config.mode == "avg" and any(d.padding for d in spec.dims):
-        candidates.append(("padding_not_counted", _avg_without_padding(image, spec)))
+    if config.mode == "avg":
+        if any(d.padding for d in spec.dims):   # the padding's rule first: it is the likelier slip
+            candidates.append(("padding_not_counted", _avg_without_padding(image, spec)) if config.count_include_pad
+                              else ("padding_counted", L.pool_values(image, spec, "avg", True)))
+        full = [[d.kernel] * d.output for d in spec.dims]
+        candidates.append(("full_kernel_divisor", L.pool_values(image, spec, "avg", divisors=full)))
     mistakes = distinct_mistakes(plain_matrix(values), [(code, plain_matrix(wrong)) for code, wrong in candidates])
     shapes = pool_size_mistakes(config, spec)
     return mistakes + [{**m, "of": "shape"} for m in shapes]

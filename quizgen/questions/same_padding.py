@@ -46,22 +46,8 @@ class SamePadding(QuestionType):
 
 
 def _dim_steps(dim: ar.ConvDim, name) -> list[ar.Step]:
-    k, d = dim.kernel, dim.dilation
     total = dim.pad_left + dim.pad_right
-    if d == 1:
-        steps = [ar.Step("total_padding", f"P_total = K − 1 = {k} − 1 = {total}",
-                         f"P_{{total}} = K - 1 = {k} - 1 = {total}", name)]
-    else:
-        steps = [ar.Step("total_padding", f"P_total = D·(K − 1) = {d}·({k} − 1) = {total}",
-                         f"P_{{total}} = D(K - 1) = {d}({k} - 1) = {total}", name)]
-    if dim.pad_left == dim.pad_right:
-        steps.append(ar.Step("per_side", f"P = {total} / 2 = {dim.pad_left}",
-                             f"P = \\frac{{{total}}}{{2}} = {dim.pad_left}", name))
-    else:
-        steps.append(ar.Step("uneven_split", f"P_before = ⌊{total} / 2⌋ = {dim.pad_left}, "
-                                             f"P_after = {total} − {dim.pad_left} = {dim.pad_right}",
-                             f"P_{{before}} = \\lfloor {total}/2 \\rfloor = {dim.pad_left},\\; "
-                             f"P_{{after}} = {total} - {dim.pad_left} = {dim.pad_right}", name))
+    steps = ar.same_split_steps(dim, name)
     steps.append(ar.Step("check", f"M_new = {dim.size} + {total} − {dim.effective_kernel} + 1 = {dim.output}",
                          f"M_{{new}} = {dim.size} + {total} - {dim.effective_kernel} + 1 = {dim.output}", name))
     return steps
@@ -79,4 +65,8 @@ def padding_mistakes(spec: ar.ConvSpec, pads) -> list[dict]:
     if any(dim.dilation > 1 for dim in spec.dims):
         candidates.append(("undilated_kernel", [list(ar.same_padding(dim.kernel)) for dim in spec.dims]))
     candidates.append(("kernel_size_as_padding", [[dim.kernel, dim.kernel] for dim in spec.dims]))
-    return distinct_mistakes(answer, candidates, per_dimension=True)
+    if len(pads) == 2 and pads[0] == pads[1] and pads[0][0] != pads[0][1]:
+        # before,after written once (0,1), which reads as height 0 and width 1: the notation, not the arithmetic
+        (before, after), _ = pads
+        candidates.insert(0, ("sides_as_dimensions", [[before, before], [after, after]]))
+    return distinct_mistakes(answer, candidates, per_dimension=lambda code: code != "sides_as_dimensions")

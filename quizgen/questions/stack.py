@@ -53,18 +53,18 @@ class StackConfig:
     def params(self) -> dict:
         return {"input_shape": [self.size, self.size],
                 "layers": [{"type": layer.kind, "kernel": layer.kernel, "stride": layer.stride,
-                            "padding": layer.padding, "dilation": layer.dilation} for layer in self.layers]}
+                            "padding": layer.padding, "dilation": layer.dilation,
+                            **({"ceil_mode": True} if layer.ceil_mode else {})} for layer in self.layers]}
 
     def probe(self, measure: str) -> Stack:
-        return Stack(measure, self.size, tuple((layer.kind, layer.kernel, layer.stride, layer.padding,
-                                                layer.dilation) for layer in self.layers))
+        return Stack(measure, self.size, tuple(layer.torch_args for layer in self.layers))
 
 
 @dataclass(frozen=True)
 class StackSpaces:
     """The sizes to draw from, and per layer its kind and the candidates of each of its parameters."""
     sizes: list
-    layers: list    # per layer: (kind, kernels, strides, paddings, dilations)
+    layers: list    # per layer: (kind, kernels, strides, paddings, dilations, ceil_modes)
     verdicts: dict = field(default_factory=dict, compare=False, repr=False)
 
     def _lists(self) -> list:
@@ -77,8 +77,8 @@ class StackSpaces:
         size, rest = values[0], values[1:]
         layers = []
         for n, (kind, *_) in enumerate(self.layers):
-            kernel, stride, padding, dilation = rest[4 * n:4 * n + 4]
-            layers.append(L.Layer(kind, kernel, kernel if stride is None else stride, padding, dilation))
+            kernel, stride, padding, dilation, ceil_mode = rest[5 * n:5 * n + 5]
+            layers.append(L.Layer(kind, kernel, kernel if stride is None else stride, padding, dilation, ceil_mode))
         return StackConfig(size, tuple(layers))
 
     def draw(self, rng: random.Random) -> StackConfig:
@@ -111,13 +111,20 @@ class StackQuestion(QuestionType):
                                       ("dilation", 1)))
             if kind == "avgpool" and dilations != [1]:
                 raise bank.error(path + ("dilation",), "AvgPool2d has no dilation; allowed: 1 (or leave it out)")
-            layers.append((kind, kernels, strides, paddings, dilations))
+            ceil_modes = scalar_space(question, bank, "ceil_mode", False, inside=layer, path=path)
+            if kind == "conv" and ceil_modes != [False]:
+                raise bank.error(path + ("ceil_mode",), "a conv layer has no ceil_mode; allowed: ceil_mode on "
+                                                        "maxpool and avgpool layers")
+            if "same" in paddings and (kind != "conv" or strides != [1]):
+                raise bank.error(path + ("padding",), "padding 'same' is for a conv layer with stride 1 (torch "
+                                                      "refuses it otherwise); allowed: an integer here")
+            layers.append((kind, kernels, strides, paddings, dilations, ceil_modes))
         if not layers:
             raise bank.error(question.path, "a stack question needs layers; allowed: a list of {type: conv|maxpool|"
                                             "avgpool, kernel, stride, padding, dilation}")
         if question.fields.get("ask", "output_size") == "receptive_field":
             widest = Stack("receptive_field", 1, tuple(
-                (kind, max(k), max(s if s != [None] else k), 0, max(d)) for kind, k, s, _, d in layers)).side()
+                (kind, max(k), max(s if s != [None] else k), 0, max(d), False) for kind, k, s, _, d, _ in layers)).side()
             if widest > MAX_PROBE:
                 raise bank.error(question.path_of("layers"), f"torch would need a row of {widest} values to "
                                                              f"measure this stack's receptive field; allowed: "
@@ -144,7 +151,8 @@ class StackQuestion(QuestionType):
 
     def facts(self, config) -> dict:
         return {"square": True, "input": f"{config.size}×{config.size}", "size": config.size,
-                "layers": [self.layer_call(layer) for layer in config.layers]}
+                "layers": [self.layer_call(layer) for layer in config.layers],
+                "default_stride": any(l.kind != "conv" and l.stride == l.kernel for l in config.layers)}
 
     @staticmethod
     def layer_call(layer) -> str:
@@ -153,9 +161,11 @@ class StackQuestion(QuestionType):
         if layer.stride != (1 if layer.kind == "conv" else layer.kernel):
             args.append(f"stride={layer.stride}")
         if layer.padding:
-            args.append(f"padding={layer.padding}")
+            args.append(f"padding={layer.padding!r}")
         if layer.dilation != 1:
             args.append(f"dilation={layer.dilation}")
+        if layer.ceil_mode:
+            args.append("ceil_mode=True")
         return name + ", ".join(args) + ")"
 
 

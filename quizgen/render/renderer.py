@@ -5,8 +5,10 @@ Student-facing words live in templates/<lang>/ only; users override any template
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
+from fractions import Fraction
 from pathlib import Path
 from urllib.parse import quote
 
@@ -61,6 +63,7 @@ class Renderer:
             md_code=markdown_code, md_text=markdown_text, code_spans=html_code_spans,       # Markdown, HTML
             cloze=cloze_text, category=category_name, gift=gift_text, notations=notations,  # Moodle, GIFT
             moodle_name=moodle_name,
+            mathml=mathml,                                                                 # HTML, QTI 2.1
             typed_forms=typed_forms, equation_src=equation_src,                           # Canvas
             b64=lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii"))
         self.env.globals.update(svg=self.svg, asset=self.asset, once=self.once)
@@ -143,7 +146,7 @@ class Renderer:
                                           p=draft.params, w=w)
         steps = [{**step.to_dict(), "text": self.step_text(step, w)} for step in draft.steps]
         answer = dict(draft.answer)
-        answer["text"] = answer_text(answer["kind"], answer.get("letter", answer["value"]))
+        answer["text"] = self.answer_written(draft)
         if "options" in answer:
             answer["options"] = [{**o, "text": w.options[o["code"]]} for o in answer["options"]]
         mistakes = [{**m, "text": self.mistake_text(draft, m, w)} for m in draft.mistakes]
@@ -153,11 +156,28 @@ class Renderer:
                         lms=draft.lms, picture=draft.picture)
 
     @staticmethod
+    def answer_written(draft: Draft) -> str:
+        """The answer as the key prints it: exactly; or, where the bank grades within a tolerance, a repeating
+        decimal to two places as the instructions ask (1.78, not 1.7777777777777777), when that text is itself
+        graded right (the response sheet filled from the key must score 100%)."""
+        answer = draft.answer
+        exact = answer_text(answer["kind"], answer.get("letter", answer["value"]))
+        if draft.grading["exact"] or answer["kind"] not in ("matrix", "sequence", "number"):
+            return exact
+        shown = answer_text(answer["kind"], _shown(answer["value"]))
+        from ..answers.credit import mark  # noqa: PLC0415
+
+        record = {"answer": answer, "mistakes": [], "grading": draft.grading}
+        return shown if mark(record, shown).status == "correct" else exact
+
+    @staticmethod
     def mistake_text(draft: Draft, mistake: dict, w) -> str:
         """A known mistake's wrong answer as a student would write it; the wrong shape it gives a matrix, or
         the wrong length it gives a sequence ("length 6": a bare 6 would read as a value)."""
         if mistake.get("of") != "shape":
-            return answer_text(draft.answer["kind"], mistake["value"])
+            kind = draft.answer["kind"]
+            rounded = not draft.grading["exact"] and kind in ("matrix", "sequence", "number")
+            return answer_text(kind, _shown(mistake["value"]) if rounded else mistake["value"])
         if len(mistake["value"]) == 1:
             return str(w.length_of(mistake["value"][0]))
         return answer_text("shape", mistake["value"])
@@ -257,7 +277,118 @@ def typed_forms(value) -> list[str]:
     return [text, text + ".0"] if "." not in text else [text, text.replace(".", ",")]
 
 
+MATHML = "http://www.w3.org/1998/Math/MathML"
+MATHML_CACHE = 16_384   # formulas (and their forms) converted once per process
+
+
+def mathml(tex) -> Markup:
+    """A worked step's TeX as one inline MathML ``<math>`` element (browsers and QTI 2.1 players render it with
+    no script), the TeX kept as its ``alttext``; TeX that latex2mathml cannot read stays TeX, in a <code>."""
+    return _mathml(str(tex))
+
+
+@functools.lru_cache(maxsize=MATHML_CACHE)
+def _mathml(tex: str) -> Markup:
+    try:
+        content = _UNARY_MINUS.sub(r'\1<mo form="prefix">−</mo>', _math_content(tex))
+        content = _MATRIX_CLOSE.sub(r'</mtable><mo stretchy="true" form="postfix">\1</mo>',
+                                    _MATRIX_OPEN.sub(r'<mo stretchy="true" form="prefix">\1</mo><mtable>', content))
+    except Exception:   # noqa: BLE001 - a formula the converter cannot read must not stop a run
+        return Markup(f"<code>{escape(tex)}</code>")
+    return Markup(f'<math xmlns="{MATHML}" display="inline" alttext="{escape(tex)}">{content}</math>')
+
+
+# A minus after an opening bracket, a comma, a relation or an arrow is a sign: (-1), = -5 (latex2mathml writes
+# one flat row, where a browser would space it as a binary minus: ( − 1)).
+_UNARY_MINUS = re.compile(r"(<mo(?: [^>]*)?>[(\[,=→∈]</mo>)<mo>−</mo>")
+# A matrix's brackets (bmatrix, pmatrix, vmatrix) in that flat row: as tall as the matrix.
+_MATRIX_OPEN, _MATRIX_CLOSE = re.compile(r"<mo>([\[(|])</mo><mtable>"), re.compile(r"</mtable><mo>([\])|])</mo>")
+
+# Conversions are slow (half a millisecond) and a run's formulas differ mostly in their numbers (a run of 200
+# versions: 2,100 formulas, 45 forms): a formula is converted as its form, every number written 0, once, and
+# its numbers put back into the <mn> elements, in order. latex2mathml writes each number as one <mn> (a sign
+# as an <mo> before it), whatever its digits, where only commands that act on their own arguments are used
+# (anything else, a number in \text{...} or right after ^ or _, is converted as it is).
+# tests/export/test_mathml.py checks that every shipped step gives the same MathML both ways.
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)")
+_SELF_CONTAINED = frozenset("\\" + name for name in (
+    "cdot", "times", "to", "rightarrow", "Rightarrow", "frac", "lfloor", "rfloor", "lceil", "rceil", "left", "right",
+    "begin", "end", "max", "min", "in", "geq", "leq", "neq", "ldots", "checkmark", "quad", " ", ",", ";", "{", "}",
+    "\\"))
+_PLACEHOLDER = "<mn>0</mn>"
+
+
+def _math_content(tex: str) -> str:
+    """What goes inside <math>: latex2mathml's row for the formula."""
+    numbers = _NUMBER.findall(tex)
+    if numbers and "^" not in tex and "_" not in tex.replace("_{", "") and \
+            not re.search(r"\\[A-Za-z]+[0-9]", tex) and _SELF_CONTAINED.issuperset(_COMMAND.findall(tex)):
+        parts = _form(_NUMBER.sub("0", tex)).split(_PLACEHOLDER)
+        if len(parts) == len(numbers) + 1:
+            out = [parts[0]]
+            for number, part in zip(numbers, parts[1:]):
+                out += [f"<mo>−</mo><mn>{number[1:]}</mn>" if number[0] == "-" else f"<mn>{number}</mn>", part]
+            return "".join(out)
+    return _converted(tex)
+
+
+@functools.lru_cache(maxsize=MATHML_CACHE)
+def _form(skeleton: str) -> str:
+    return _converted(skeleton)
+
+
+# What latex2mathml may write: it copies \text{...} as it is, so markup there would pass through.
+_ELEMENTS = frozenset({"math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup", "mfrac",
+                       "msqrt", "mroot", "mtable", "mtr", "mtd", "munder", "mover", "munderover", "mstyle", "mpadded",
+                       "mphantom", "menclose", "merror", "mfenced", "semantics", "annotation"})
+_ATTRIBUTES = frozenset({"display", "stretchy", "fence", "form", "separator", "width", "height", "depth", "lspace",
+                         "rspace", "mathvariant", "columnalign", "columnspacing", "rowspacing", "columnlines",
+                         "rowlines", "frame", "framespacing", "movablelimits", "accent", "accentunder",
+                         "linethickness", "displaystyle", "scriptlevel", "mathcolor", "mathbackground", "mathsize",
+                         "minsize", "maxsize", "symmetric", "largeop", "notation", "voffset", "align", "open",
+                         "close", "separators", "bevelled", "encoding"})
+
+
+def _converted(tex: str) -> str:
+    """latex2mathml's MathML for a formula, without its <math> element; ValueError unless it is well-formed
+    MathML of known elements and attributes."""
+    from xml.etree import ElementTree  # noqa: PLC0415
+
+    from latex2mathml.converter import convert  # noqa: PLC0415 - 0.1 s to import: only runs that show math pay it
+
+    element = convert(tex)
+    try:
+        tree = ElementTree.fromstring(element)
+    except ElementTree.ParseError:
+        raise ValueError(f"not well-formed MathML for {tex!r}") from None
+    for node in tree.iter():
+        namespace, _, name = str(node.tag).rpartition("}")
+        if namespace != "{" + MATHML or name not in _ELEMENTS or not _ATTRIBUTES.issuperset(node.attrib):
+            raise ValueError(f"unexpected MathML for {tex!r}: {name}")
+    if not element.endswith("</math>"):
+        raise ValueError(f"unexpected MathML for {tex!r}")
+    return _CHARACTER.sub(_character, element[element.index(">") + 1:-len("</math>")])
+
+
+_CHARACTER = re.compile(r"&#x([0-9A-Fa-f]+);")
+
+
+def _character(reference: re.Match) -> str:
+    """A character reference (latex2mathml writes every operator as one: &#x0003D;) as the character, a
+    third of the size; markup characters stay references."""
+    char = chr(int(reference.group(1), 16))
+    return reference.group(0) if char in "<>&\"'" or not char.isprintable() else char
+
+
 def equation_src(tex) -> str:
     """A Canvas equation image path: the TeX URL-encoded twice, as Canvas's editor writes it."""
     once = quote(str(tex), safe="-_.!~*'()")
     return quote(once, safe="-_.!~*'()")
+
+
+def _shown(value):
+    """Numbers as a person writes them (format_number: repeating decimals to two places), as Fractions."""
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return Fraction(format_number(value)) if isinstance(value, float) else value

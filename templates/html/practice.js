@@ -348,6 +348,14 @@
     if (verdict.mistakes.length) lines.push(w.diagnosis + ": " + verdict.mistakes.map((c) => w.mistakes[c]).join("; "));
     return lines;
   }
+  function reveal(form, focus) {
+    const solution = form.parentElement.querySelector(".solution");
+    if (!solution) return;
+    solution.hidden = false;
+    const show = form.querySelector("button.show-solution");
+    if (show) { show.setAttribute("aria-expanded", "true"); show.hidden = true; }
+    if (focus) solution.focus();   // the button is gone: the reader goes on at what it showed
+  }
   function attach(document) {
     const data = JSON.parse(document.getElementById("quizgen-key").textContent);
     for (const form of document.querySelectorAll("form.practice")) {
@@ -365,9 +373,12 @@
           result.appendChild(p);
         }
         result.hidden = false;
-        const solution = form.parentElement.querySelector(".solution");
-        if (solution && verdict.status !== "blank") solution.hidden = false;
+        // the answer and the worked solution after a real attempt only: an answer that was read (a blank or a
+        // format error is not one), or on the show-solution button
+        if (verdict.status !== "blank" && verdict.status !== "malformed") reveal(form, false);
       });
+      const show = form.querySelector("button.show-solution");
+      if (show) show.addEventListener("click", () => reveal(form, true));
       const textarea = form.querySelector("textarea");
       if (textarea) {   // Ctrl+Enter checks, Enter alone starts a new matrix row
         textarea.addEventListener("keydown", (event) => {

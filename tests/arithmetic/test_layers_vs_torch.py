@@ -84,8 +84,8 @@ def test_ceil_mode_example_of_the_domain_reference():
         R.Pool.of("max", (5, 5), 2, 3, 1, 1, True))[0]
 
 
-@pytest.mark.parametrize("mode", ["max", "avg"])
-def test_pooled_values_equal_torch_including_padding_and_ceil_mode(mode):
+@pytest.mark.parametrize("mode, count_include_pad", [("max", True), ("avg", True), ("avg", False)])
+def test_pooled_values_equal_torch_including_padding_and_ceil_mode(mode, count_include_pad):
     rng = random.Random(5)
     checked = 0
     for i, k, s, p, d, c in itertools.product(range(2, 6), range(1, 4), [None, 1, 2, 3], range(0, 2),
@@ -95,9 +95,9 @@ def test_pooled_values_equal_torch_including_padding_and_ceil_mode(mode):
         except InvalidConfiguration:
             continue
         image = [[rng.randint(-9, 9) for _ in range(i + 1)] for _ in range(i)]
-        op = R.Pool.of(mode, (i, i + 1), k, s, p, d, c)
+        op = R.Pool.of(mode, (i, i + 1), k, s, p, d, c, count_include_pad)
         got = R.values([(op, image, None)])[0]
-        want = L.pool_values(image, spec, mode)
+        want = L.pool_values(image, spec, mode, count_include_pad)
         assert [[Fraction(v).limit_denominator(1000) for v in row] for row in got] == want, (i, k, s, p, d, c)
         checked += 1
     assert checked > 100
@@ -129,11 +129,14 @@ def test_groups_that_do_not_divide_the_channels_are_rejected_like_torch():
 
 
 LAYERS = [L.Layer("conv", 3, 1, 1), L.Layer("conv", 3, 2, 0), L.Layer("maxpool", 2, 2), L.Layer("conv", 3, 1, 2, 2),
-          L.Layer("avgpool", 3, 2, 1), L.Layer("conv", 5, 3, 2), L.Layer("maxpool", 3, 1, 1, 2)]
+          L.Layer("avgpool", 3, 2, 1), L.Layer("conv", 5, 3, 2), L.Layer("maxpool", 3, 1, 1, 2),
+          # what real networks use: pooling that rounds up, and 'same' convolutions (even kernels, dilated)
+          L.Layer("maxpool", 3, 2, 0, 1, True), L.Layer("avgpool", 2, 2, 1, 1, True), L.Layer("conv", 4, 1, "same"),
+          L.Layer("conv", 3, 1, "same", 2)]
 
 
 def as_tuple(layers):
-    return tuple((layer.kind, layer.kernel, layer.stride, layer.padding, layer.dilation) for layer in layers)
+    return tuple(layer.torch_args for layer in layers)
 
 
 def test_stack_output_sizes_match_torch_for_every_stack_of_up_to_three_layers():
@@ -193,3 +196,29 @@ def test_transposed_1d_against_torch_itself_on_random_configurations():
         except RuntimeError:
             theirs = None
         assert ours == theirs, (i, k, s, p, d, op)
+
+
+
+def test_avg_pool_divisors_are_torchs_where_padding_or_ceil_mode_cut_the_window():
+    """Ones through avg_pool2d show torch's divisor at every position: the window's cells inside the padded
+    input (count_include_pad=True, a ceil_mode window hanging past the padding counts fewer), or inside the
+    input (False); the worked step says why wherever it is not K_h·K_w."""
+    torch = pytest.importorskip("torch")
+    checked = 0
+    for i, k, s, p, c, include in itertools.product(range(2, 7), range(2, 4), [1, 2, 3], range(0, 2),
+                                                     [False, True], [True, False]):
+        try:
+            spec = L.pool_spec((i, i), k, s, p, 1, c)
+        except InvalidConfiguration:
+            continue
+        ones = torch.nn.functional.avg_pool2d(torch.ones(1, 1, i, i, dtype=torch.float64), k, s, p, ceil_mode=c,
+                                              count_include_pad=include)[0, 0]
+        dh, dw = (L.avg_divisors(d, include) for d in spec.dims)
+        for r in range(ones.shape[0]):
+            for col in range(ones.shape[1]):
+                inside = len(L.pool_windows(spec.dims[0])[r]) * len(L.pool_windows(spec.dims[1])[col])
+                assert inside / (dh[r] * dw[col]) == pytest.approx(float(ones[r, col])), (i, k, s, p, c, include)
+                step = L.pool_divisor_step(spec, r, col, include)
+                assert (step is None) == (dh[r] * dw[col] == k * k)
+                checked += 1
+    assert checked > 500

@@ -1,8 +1,11 @@
 """Pictures of the sliding kernel: the window positions against torch's unfold, the drawn grids, and that a
 problem set's picture never gives the answer away."""
 import itertools
+import random
+import time
 import xml.etree.ElementTree as ET
 
+import pytest
 import torch
 
 from quizgen.render import pictures
@@ -151,3 +154,117 @@ def test_a_worked_out_same_padding_is_not_drawn_in_a_problem_set():
 def test_large_grids_stay_small_files():
     question = record(input_shape=[128, 128], kernel_shape=[3, 3], padding=[1, 1])
     assert len(Renderer().svg(question, "en", key=True)) < 100_000
+
+
+# --- long dimensions: cut, never drawn whole ---------------------------------------------------------------
+
+CUT = [
+    record(input_shape=[3, 100_000], kernel_shape=[3, 3]),
+    record(input_shape=[100_000, 3], kernel_shape=[3, 3]),
+    record(input_shape=[5000, 5000], kernel_shape=[3, 3], stride=[7, 7]),
+    record(input_shape=[200_000], kernel_shape=[5], stride=[1], padding=[2], dilation=[1]),
+    record(input_shape=[7, 7], kernel_shape=[5822, 5822], padding="same"),
+    record(input_shape=[150, 100_000], kernel_shape=[3, 3], padding=[1, 1]),
+    record(input_shape=[170, 170], kernel_shape=[150, 150], dilation=[1, 1]),
+    record(input_shape=[5000, 5000], kernel_shape=[40, 40], dilation=[3, 3]),
+    {"type": "conv_values", "picture": True, "params": {
+        "input_shape": [5, 5], "kernel_shape": [3, 3], "stride": [1, 1], "padding": [90, 90], "dilation": [1, 1],
+        "image": [[1, 2, 3, 4, 5]] * 5, "kernel": [[1, 0, -1]] * 3}},
+    {"type": "conv_values", "picture": True, "params": {
+        "input_shape": [8], "kernel_shape": [3], "stride": [1], "padding": [200], "dilation": [1],
+        "image": [1, 2, 3, 4, 5, 6, 7, 8], "kernel": [1, -1, 2]}},
+]
+
+
+def render(question, lang="en", key=True) -> tuple[str, float]:
+    started = time.perf_counter()
+    svg = str(Renderer().svg(question, lang, key=key))
+    return svg, time.perf_counter() - started
+
+
+def lit_cells(layout, root) -> list[set]:
+    """The squares the window lights in each frame of the animation."""
+    paths = {p.get("class"): p for p in root.iter(f"{SVG}path")}
+    window = squares(paths["win"].get("d"))
+    return [{(x + dx, y + dy) for x, y in window} for dx, dy in moves(paths["win"])]
+
+
+@pytest.mark.parametrize("question", CUT, ids=lambda q: "x".join(map(str, q["params"]["input_shape"])) + "-k" +
+                         "x".join(map(str, q["params"]["kernel_shape"])))
+def test_a_long_dimension_is_cut_and_the_picture_stays_small_and_fast(question):
+    for key, lang in ((True, "en"), (False, "es")):
+        svg, seconds = render(question, lang, key)
+        root, classes = drawn(svg)
+        assert len(svg.encode()) < 100_000 and seconds < 1, (len(svg.encode()), seconds)
+        text = "".join(root.itertext())
+        assert ("⋯" in text or "⋮" in text) and "t cut" in classes, text
+        assert ("not drawn" if lang == "en" else "sin dibujar") in text
+        assert int(root.get("width")) < 2000 and int(root.get("height")) < 1000     # readable, on a screen
+
+
+@pytest.mark.parametrize("question", CUT, ids=lambda q: "x".join(map(str, q["params"]["input_shape"])))
+def test_a_cut_picture_animates_the_windows_it_draws_whole_and_says_so(question):
+    layout = pictures.picture(question["params"])
+    root, _ = drawn(Renderer().svg(question, "en", key=True))
+    rows, cols, cell = layout.input.row_axis, layout.input.col_axis, layout.input.cell
+    (x0, y0), text = (layout.input.x, layout.input.y), "".join(root.itertext())
+    assert 1 <= len(layout.frames) <= pictures.MAX_FRAMES
+    if layout.first_frames:      # the first window is wider than the parts drawn: it alone, where it is drawn
+        assert len(layout.frames) == 1 and "shows the first 1" in text
+        return
+    assert f"shows the positions drawn whole: {len(layout.frames)})" in text
+    for frame, lit in zip(layout.frames, lit_cells(layout, root)):
+        cells = frame.cells
+        assert all(rows.at(i) is not None and cols.at(j) is not None for i, j in cells)   # drawn whole
+        assert lit == {(x0 + cols.at(j) * cell, y0 + rows.at(i) * cell) for i, j in cells}
+        out_rows, out_cols = layout.output.row_axis, layout.output.col_axis
+        assert out_rows.at(frame.out[0]) is not None and out_cols.at(frame.out[1]) is not None
+
+
+def test_random_huge_configurations_make_small_pictures_quickly():
+    rng = random.Random(16)
+    for _ in range(60):
+        ndim = rng.choice((1, 2))
+        size = lambda: rng.choice((1, 2, 3, 7, 40, 161, 5000, 100_000, 1 << 20))  # noqa: E731
+        image = [size() for _ in range(ndim)]
+        kernel = [rng.randint(1, min(n, 9) if rng.random() < 0.7 else n) for n in image]
+        params = dict(input_shape=image, kernel_shape=kernel, stride=[rng.choice((1, 2, 7, 1000)) for _ in image],
+                      padding=rng.choice(("same", "valid", [rng.choice((0, 1, 3, 5000)) for _ in image])),
+                      dilation=[1 if k * 3 > n else rng.choice((1, 2, 3)) for k, n in zip(kernel, image)])
+        if params["padding"] == "same":
+            params["stride"] = [1] * ndim
+        if pictures.spec_of(params) is None:
+            continue
+        for key in (True, False):
+            svg, seconds = render({"type": "output_size", "picture": True, "params": params}, "en", key)
+            assert len(svg.encode()) < 100_000 and seconds < 1, (params, len(svg.encode()), seconds)
+            drawn(svg)                                                    # well-formed
+
+
+def test_small_pictures_are_drawn_whole_as_before():
+    for params in CONFIGS[::5] + [record(input_shape=[128, 128], kernel_shape=[3, 3], padding=[1, 1])["params"]]:
+        layout = pictures.picture(params)
+        if layout is None:
+            continue
+        for grid in (layout.input, layout.kernel, layout.output):
+            assert grid.blocks == [(grid.x, grid.y, grid.cols * grid.cell, grid.rows * grid.cell)]
+            assert not grid.marks and not grid.cuts
+        assert layout.first_frames and len(layout.frames) == min(pictures.MAX_FRAMES, layout.total_frames)
+        root, classes = drawn(Renderer().svg(record(**params), "en", key=True))
+        assert "t cut" not in classes and "⋯" not in "".join(root.itertext())
+
+
+def test_a_long_product_sum_shows_its_first_and_last_products():
+    rng = random.Random(5)
+    image = [[rng.randint(-50, 50) for _ in range(10)] for _ in range(10)]
+    kernel = [[rng.randint(-50, 50) for _ in range(8)] for _ in range(8)]
+    question = {"type": "conv_values", "picture": True, "params": {
+        "input_shape": [10, 10], "kernel_shape": [8, 8], "stride": [1, 1], "padding": [0, 0], "dilation": [1, 1],
+        "image": image, "kernel": kernel}}
+    root, _ = drawn(Renderer().svg(question, "en", key=True))
+    sums = ["".join(t.itertext()) for t in captions(root)]
+    expected = torch.nn.functional.conv2d(torch.tensor([[image]]), torch.tensor([[kernel]]))[0, 0].tolist()
+    assert len(sums) == 9
+    for (r, c), text in zip(itertools.product(range(3), range(3)), sums):
+        assert text.startswith(f"y[{r},{c}] = ") and " + … + " in text and text.endswith(f" = {expected[r][c]}")
+        assert text.count("·") == 6 and len(text) <= pictures.MAX_CAPTION

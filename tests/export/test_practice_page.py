@@ -1,6 +1,8 @@
 """The HTML practice page: its answer parser is the grader's (the same strings give the same readings in
 node and in Python), and in a real browser (Debian's Chromium, driven by Playwright) a right, a wrong and a
-malformed answer get their verdicts, the diagnosis and the worked solution with its animation."""
+malformed answer get their verdicts, the diagnosis and the worked solution with its animation; the solution
+shows only after an answer that was read or on the show-solution button; its formulas are MathML laid out
+and drawn, in the key too; a wide input scrolls inside the page's column."""
 import io
 import json
 import random
@@ -292,3 +294,92 @@ def test_screenshots_of_a_picture_and_an_animation_frame_are_not_blank(page, pag
     frame = pixels(animation.screenshot())
     orange = sum(1 for r, g, b in frame if r > 200 and 90 < g < 200 and b < 120)
     assert orange > 100    # the window and the output cell of frame 3 are lit
+
+
+def steps_tex(pages, version="v1"):
+    key = json.loads((pages / "en/key.json").read_text())
+    return {q["number"]: [step["tex"] for step in q["steps"]] for q in key["versions"][0]["questions"]}
+
+
+def assert_math_drawn(locator):
+    """Every <math> under ``locator`` has a box, subscripts sit lower than their base (laid out as MathML,
+    not as unknown inline elements), and a screenshot of the first formula has ink."""
+    boxes = locator.locator("math").evaluate_all("ms => ms.map(m => [m.getBoundingClientRect().width, "
+                                                 "m.getBoundingClientRect().height])")
+    assert boxes and all(width > 0 and height > 0 for width, height in boxes)
+    lowered = locator.locator("msub").evaluate_all(
+        "ss => ss.map(s => s.children[1].getBoundingClientRect().bottom - s.children[0].getBoundingClientRect().bottom)")
+    assert lowered and all(drop > 0 for drop in lowered)
+    shot = pixels(locator.locator(".formula").first.screenshot())
+    assert sum(1 for p in shot if max(p) < 120) > 30     # the formula's glyphs are drawn
+
+
+def test_the_key_shows_each_step_as_mathml_that_the_browser_lays_out(page, pages):
+    page.goto((pages / "en/keys/v1/key.html").as_uri())
+    tex = steps_tex(pages)
+    assert page.locator("ol.steps math").evaluate_all("ms => ms.map(m => m.getAttribute('alttext'))") == \
+        [t for n in sorted(tex) for t in tex[n]]
+    assert page.locator("ol.steps math").first.evaluate("m => m.namespaceURI") == "http://www.w3.org/1998/Math/MathML"
+    assert_math_drawn(page.locator("body"))
+
+
+def test_a_format_error_does_not_reveal_the_solution_and_a_wrong_answer_does(page, pages):
+    page.goto((pages / "en/handout/v1/problems.html").as_uri())
+    assert check(page, 3, "sixteen by sixteen").startswith("Format error")
+    assert not page.is_visible("#q3 .solution") and page.is_visible("#q3 button.show-solution")
+    check(page, 3, "")                                  # a blank is no attempt either
+    assert not page.is_visible("#q3 .solution")
+    assert check(page, 3, "1x1").startswith("Wrong")   # read, and wrong: a real attempt
+    assert page.is_visible("#q3 .solution") and not page.is_visible("#q3 button.show-solution")
+    assert_math_drawn(page.locator("#q3 .solution"))
+    assert not page.is_visible("#q4 .solution")
+
+
+def test_the_show_solution_button_reveals_the_answer_and_the_worked_solution(page, pages):
+    page.goto((pages / "es/handout/v1/problems.html").as_uri())
+    button = page.locator("#q2 button.show-solution")
+    assert button.inner_text() == "Ver la solución" and button.get_attribute("aria-expanded") == "false"
+    assert not page.is_visible("#q2 .solution")
+    button.focus()
+    page.keyboard.press("Enter")                       # a button: the keyboard is enough
+    assert page.is_visible("#q2 .solution") and page.is_visible("#q2 .solution .answer")
+    assert button.get_attribute("aria-expanded") == "true" and not button.is_visible()
+    assert page.evaluate("document.activeElement.id") == "solution-2"
+    assert page.inner_text("#q2 .result") == ""        # no verdict: nothing was checked
+    assert_math_drawn(page.locator("#q2 .solution"))
+    assert not page.is_visible("#q1 .solution")
+
+
+WIDE_BANK = """\
+title: "Wide inputs"
+language: en
+seed: 3
+defaults:
+  picture: true
+questions:
+  - id: wide-size
+    type: output_size
+    image: {size: "3x60"}
+    kernel: {size: 3}
+    padding: 2
+  - id: wide-values
+    type: conv_values
+    image: {size: "3x32", content: {random_int: {min: 0, max: 9}}}
+    kernel: {size: 2, values: {random_int: {min: -1, max: 2}}}
+"""
+
+
+@pytest.mark.parametrize("width", [390, 800])
+def test_a_wide_input_scrolls_inside_the_column_and_never_widens_the_page(browser, tmp_path, width):
+    (tmp_path / "wide.yaml").write_text(WIDE_BANK)
+    result = run_cli("generate", tmp_path / "wide.yaml", "--format", "html", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    for name in ("handout/v1/problems.html", "keys/v1/key.html"):
+        page.goto((tmp_path / "out" / name).as_uri())
+        for button in page.locator("button.show-solution").all():
+            button.click()                             # the key's animation is wider still (its padding)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+        # the inputs (their tables, their pictures) are wider than the column: they scroll inside their figures
+        assert page.evaluate("[...document.querySelectorAll('figure')].some(f => f.scrollWidth > f.clientWidth)")
+    page.close()

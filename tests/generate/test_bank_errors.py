@@ -535,3 +535,62 @@ def test_check_reports_the_same_one_line_error_as_generate(ws, text):
 def _line_in(stderr: str, bank: Path) -> int:
     """The line generate reported (each kind's own test checks it is the right one)."""
     return int(stderr.removeprefix(f"quizgen: error: {bank}:").split(":", 1)[0])
+
+
+# --------------------------------------------------------------------------------------------
+# A field the question's type has no use for
+
+@pytest.mark.parametrize("text", [
+    pytest.param(bank_text("""
+        questions:
+          - id: size
+            type: output_size
+            image: {size: 6}
+            kernel: {size: 3}
+          - id: rules
+            type: validity
+            image: {size: 6}
+            kernel: {size: 3}
+            picture: true
+        """), id="validity"),
+    pytest.param(bank_text("""
+        questions:
+          - id: layers
+            type: stack
+            image: {size: 32}
+            picture: true
+            layers: [{type: conv, kernel: 3}]
+        """), id="stack"),
+])
+def test_picture_true_on_a_type_without_a_picture_is_reported_at_its_line(ws, text):
+    ws.write(text)
+    index = 1 if "validity" in text else 0
+    for result in (ws.check("--versions", 2), ws.generate()):
+        assert_bank_error(result, ws.bank, line_of(text, "picture: true"), f"questions[{index}].picture",
+                          "questions have no picture", "allowed: false (or leave picture out)", "output_size")
+
+
+def test_picture_true_in_defaults_draws_the_questions_that_have_a_picture_and_is_no_error(ws):
+    ws.write(bank_text("""
+        defaults:
+          picture: true
+        questions:
+          - id: size
+            type: output_size
+            image: {size: 6}
+            kernel: {size: 3}
+          - id: rules
+            type: validity
+            image: {size: 6}
+            kernel: {size: 3}
+        """))
+    result = ws.check("--versions", 2)
+    assert result.returncode == 0, result.stderr
+
+
+def test_an_error_prints_non_ascii_text_as_text(ws):
+    """An id 'tamaño' was printed as "tama\\xF1o"."""
+    text = ws.write("questions:\n  - id: tamaño\n    type: output_size\n    image: {size: 5}\n    kernel: {size: 3}\n")
+    result = ws.generate()
+    assert result.returncode == 2 and "got tamaño;" in result.stderr and "\\x" not in result.stderr
+    assert text

@@ -64,15 +64,23 @@ def test_a_size_question_on_a_hundred_thousand_wide_input_is_confirmed_by_torch(
     assert "confirmed by torch" in result.stdout
 
 
-def test_a_kernel_far_larger_than_its_input_padded_same_is_checked_without_drawing_millions_of_cells(tmp_path):
+def test_a_kernel_far_larger_than_its_input_padded_same_is_checked_and_drawn_cut_not_cell_by_cell(tmp_path):
     """Found by the fuzz: a 7x7 input, a 5822x5822 kernel and padding 'same' (torch accepts it) drew a
-    5828x5828 padded input in every picture until memory ran out. Pictures past a size are not drawn."""
+    5828x5828 padded input in every picture until memory ran out. A long dimension is drawn cut: its first
+    and last cells, and a ⋯ between them."""
     bank = tmp_path / "bank.yaml"
-    bank.write_text(question("output_size", image="{size: 7}", kernel="{size: 5822}", padding="same"))
+    bank.write_text(question("output_size", image="{size: 7}", kernel="{size: 5822}", padding="same", picture="true"))
     started = time.monotonic()
     result = run_cli("check", bank, "--versions", "2")
     assert result.returncode == 0, result.stderr
     assert time.monotonic() - started < 60
+    result = run_cli("generate", bank, "--format", "markdown", "--versions", "1", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    drawn = sorted((tmp_path / "out").rglob("*.svg"))
+    assert {p.parent.name for p in drawn} == {"pictures", "key-pictures"}
+    for picture in drawn:
+        svg = picture.read_text(encoding="utf-8")
+        assert len(svg.encode()) < 100_000 and "⋯" in svg and "5806 columns not drawn" in svg, picture
 
 
 # --- a fuzz of our own ------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
 """Reading submission files: the CSV dialects spreadsheets write, JSON, and a line number for every row."""
+from fractions import Fraction
+
 import pytest
 
 from quizgen.answers.parse import parse
@@ -126,3 +128,12 @@ def test_a_json_submission_answering_a_question_twice_is_rejected_saying_so(tmp_
     assert "answered twice" in sheet.rows[0].problem
     rejected = account(sheet.rows, handed("v1")).rejected
     assert [r.reason for r in rejected] == ["malformed_row"]
+
+
+def test_json_answers_with_numbers_as_strings_read_as_the_numbers(tmp_path):
+    """A notebook that collects answers as text writes ["-1.13", "2"]: the values, not quoted strings; a
+    non-ASCII minus stays a character the parser reads."""
+    text = '[{"student_id": "ana", "version": "v1", "answers": {"size": ["3", "3"], "values": [["−1.13", "2"]]}}]'
+    sheet = read(tmp_path, text, "subs.json")
+    assert sheet.rows[0].answers == {"size": "[3, 3]", "values": "[[−1.13, 2]]"}
+    assert parse("matrix", sheet.rows[0].answers["values"], [[-1.13, 2]]).value == [[Fraction("-1.13"), 2]]

@@ -113,7 +113,8 @@ def test_solve_params_and_receptive_field_match_torch():
     assert (got["macs"],) == R.outcome(R.ChannelConv("macs", 1, 4, 6, 2, True, conv)).shape
     assert tuple(got["weight_shape"]) == R.outcome(R.ChannelConv("weight_shape", 1, 4, 6, 2, True, conv)).shape
     code, got = solve_json("receptive-field", "--layers", "conv:3,conv:3:2,maxpool:2,conv:3:1:0:2", "--input", "32")
-    stack = (("conv", 3, 1, 0, 1), ("conv", 3, 2, 0, 1), ("maxpool", 2, 2, 0, 1), ("conv", 3, 1, 0, 2))
+    stack = (("conv", 3, 1, 0, 1, False), ("conv", 3, 2, 0, 1, False), ("maxpool", 2, 2, 0, 1, False),
+             ("conv", 3, 1, 0, 2, False))
     assert code == 0 and (got["receptive_field"],) * 2 == R.outcome(R.Stack("receptive_field", 1, stack)).shape
     assert (got["sizes"][-1],) * 2 == R.outcome(R.Stack("output_size", 32, stack)).shape
 
@@ -128,3 +129,129 @@ def test_solve_bad_flags_are_one_line_errors(args):
 
 def test_a_run_with_absurd_endpoints_is_a_format_error_not_a_crash():
     assert mark(record("set", [5, 6]), "1" * 4400 + "..1").status == "malformed"
+
+
+def torch_stack(layers):
+    """The stack as torch's own modules (nn.Sequential), from a key's layer records."""
+    import torch
+
+    modules = []
+    for layer in layers:
+        k, s, p, d = layer["kernel"], layer["stride"], layer["padding"], layer["dilation"]
+        if layer["type"] == "conv":
+            modules.append(torch.nn.Conv2d(1, 1, k, stride=s, padding=p, dilation=d))
+        elif layer["type"] == "maxpool":
+            modules.append(torch.nn.MaxPool2d(k, s, p, d, ceil_mode=layer.get("ceil_mode", False)))
+        else:
+            modules.append(torch.nn.AvgPool2d(k, s, p, ceil_mode=layer.get("ceil_mode", False)))
+    return torch.nn.Sequential(*modules)
+
+
+@pytest.mark.parametrize("bank", ["classic-networks.en.yaml", "redes-clasicas.es.yaml"])
+def test_classic_networks_stems_and_blocks_are_torchs_own(bank, tmp_path):
+    """Every stack of the classic-networks bank run through nn.Sequential of torch's modules (GoogLeNet's stem
+    keeps 56 after its first pool, where floor would give 55, and that mistake is named); every receptive field
+    is the reach of a gradient; every parameter count is an nn.Conv2d's."""
+    import torch
+
+    assert run_cli("check", BANKS / bank, "--versions", "4").returncode == 0
+    assert run_cli("generate", BANKS / bank, "--versions", "4", "--format", "json", "--out", tmp_path).returncode == 0
+    key = json.loads((tmp_path / "key.json").read_text())
+    checked = 0
+    for version in key["versions"]:
+        for q in version["questions"]:
+            p = q["params"]
+            if q["type"] == "stack" and q["answer"]["kind"] == "shape":
+                with torch.no_grad():
+                    out = torch_stack(p["layers"])(torch.zeros(1, 1, *p["input_shape"]))
+                assert q["answer"]["value"] == list(out.shape[2:]), q["id"]
+            elif q["type"] == "stack":
+                # the field: how far back the first output cell reaches, each layer a window of ones (a max
+                # pool's gradient would reach one cell of its window only), padding aside
+                x = torch.ones(1, 1, 400, requires_grad=True)
+                y = x
+                for layer in p["layers"]:
+                    y = torch.nn.functional.conv1d(y, torch.ones(1, 1, layer["kernel"]), stride=layer["stride"],
+                                                   dilation=layer["dilation"])
+                y[0, 0, 0].backward()
+                assert q["answer"]["value"] == int(x.grad[0, 0].nonzero().max()) + 1, q["id"]
+            else:
+                conv = torch.nn.Conv2d(p["in_channels"], p["out_channels"], p["kernel_shape"], groups=p["groups"],
+                                       bias=p["bias"])
+                assert q["answer"]["value"] == sum(t.numel() for t in conv.parameters()), q["id"]
+            checked += 1
+    assert checked == 4 * 11
+    googlenet = next(q for q in key["versions"][0]["questions"] if q["id"] == "googlenet-stem")
+    assert googlenet["answer"]["value"] == [28, 28]
+    assert ("floor_instead_of_ceil", [27, 27]) in [(m["code"], m["value"]) for m in googlenet["mistakes"]]
+
+
+def test_average_pooling_keys_print_numbers_as_the_instruction_asks_and_name_the_cut_window(tmp_path):
+    """1.7777777777777777 was printed where the instruction asks for two places; a window cut by the padding or
+    ceil_mode has its divisor explained, and dividing by K² there is a named mistake."""
+    import re
+
+    assert run_cli("generate", BANKS / "pooling.en.yaml", "--versions", "8", "--format", "json", "--out",
+                   tmp_path).returncode == 0
+    key = json.loads((tmp_path / "key.json").read_text())
+    cut = [q for v in key["versions"] for q in v["questions"] if q["id"] == "avgpool-cut-windows"]
+    for q in cut:
+        assert all(len(d) <= 2 for d in re.findall(r"\.(\d+)", q["answer"]["text"])), q["answer"]["text"]
+        assert mark(q, q["answer"]["text"]).status == "correct"
+    steps = {s["kind"] for q in cut for s in q["steps"]}
+    assert {"divisor_padded", "divisor_inside"} <= steps
+    codes = {m["code"] for q in cut for m in q["mistakes"]}
+    assert {"full_kernel_divisor", "padding_counted", "padding_not_counted"} <= codes
+
+
+def test_inverse_output_padding_questions_are_answered_by_torchs_transposed_convolutions(tmp_path):
+    """Which output_padding gives a target size: each candidate run through nn.ConvTranspose2d itself (torch
+    refuses output_padding >= max(stride, dilation)); the answer is exactly the candidates torch takes there."""
+    import torch
+
+    assert run_cli("generate", BANKS / "transposed.en.yaml", "--versions", "10", "--format", "json", "--out",
+                   tmp_path).returncode == 0
+    key = json.loads((tmp_path / "key.json").read_text())
+    for version in key["versions"]:
+        q = next(q for q in version["questions"] if q["id"] == "which-output-padding")
+        p = q["params"]
+        reached = []
+        for op in p["candidates"]:
+            try:
+                layer = torch.nn.ConvTranspose2d(1, 1, p["kernel_shape"], stride=p["stride"], padding=p["padding"],
+                                                 dilation=p["dilation"], output_padding=op)
+                with torch.no_grad():
+                    size = layer(torch.zeros(1, 1, *p["input_shape"])).shape[-1]
+            except RuntimeError:
+                continue
+            if size == p["output"]:
+                reached.append(op)
+        assert q["answer"]["value"] == reached, (q["prompt"], reached)
+        assert mark(q, q["answer"]["text"]).status == "correct"
+
+
+def test_same_padding_is_worked_out_in_output_size_keys_and_its_notation_slip_is_named(tmp_path):
+    """padding='same' with an even kernel: the key shows the total d·(k − 1) and the split (1 before, 2 after),
+    as torch pads (its output keeps the size); before,after written once where each dimension needs its own
+    is named, not left a bare 0."""
+    import torch
+
+    bank = tmp_path / "bank.yaml"
+    bank.write_text("questions:\n  - id: size\n    type: output_size\n    image: {size: 9}\n    kernel: {size: 4}\n"
+                    "    dilation: [1, 2]\n    padding: same\n  - id: keep\n    type: same_padding\n"
+                    "    image: {size: 6}\n    kernel: {size: [2, 4]}\n")
+    assert run_cli("generate", bank, "--versions", "6", "--format", "json", "--out", tmp_path / "o").returncode == 0
+    key = json.loads((tmp_path / "o/key.json").read_text())
+    for version in key["versions"]:
+        size, keep = version["questions"]
+        d = size["params"]["dilation"][0]
+        total = d * 3
+        split = next(s for s in size["steps"] if s["kind"] in ("uneven_split", "per_side"))
+        assert f"P_before = ⌊{total} / 2⌋ = {total // 2}" in split["text"] or total % 2 == 0
+        padded = torch.nn.functional.pad(torch.zeros(1, 1, 9, 9), [total // 2, total - total // 2] * 2)
+        assert padded.shape[-1] == 9 + total
+        assert size["answer"]["value"] == list(torch.nn.functional.conv2d(
+            torch.zeros(1, 1, 9, 9), torch.zeros(1, 1, 4, 4), padding="same", dilation=d).shape[2:])
+        (before, after), _ = keep["answer"]["value"]
+        typed = mark(keep, f"{before},{after}")
+        assert typed.status == "wrong" and typed.mistakes == ["sides_as_dimensions"]
