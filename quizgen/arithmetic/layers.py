@@ -343,13 +343,17 @@ def pool_cell_step(image, spec: ConvSpec, mode: str, row: int, col: int, value, 
 
 
 def pool_divisor_step(spec: ConvSpec, row: int, col: int, count_include_pad: bool = True) -> Step | None:
-    """Why an average's divisor is not the kernel's K_h·K_w at this position, or None where it is: the
-    window was cut by the end of the padded input (ceil_mode) or, with count_include_pad=False, by the
-    padding, whose zeros are then not counted (torch's avg_pool2d rule)."""
+    """Why an average's divisor is what it is where the window is not whole inside the input, or None where
+    it is: cut by the end of the padded input (ceil_mode), or by the padding, whose zeros count
+    (count_include_pad=True: K_h·K_w) or not (False: the cells inside the input) (torch's avg_pool2d rule)."""
     (dh, dw) = spec.dims
     h, w = avg_divisors(dh, count_include_pad)[row], avg_divisors(dw, count_include_pad)[col]
     full = dh.kernel * dw.kernel
     if h * w == full:
+        inside = len(pool_windows(dh)[row]) * len(pool_windows(dw)[col])
+        if count_include_pad and inside < full:    # the padding's zeros are in the window, and they count
+            return Step("divisor_counts_padding", f"y[{row},{col}]: {h} · {w} = {full} = K_h·K_w",
+                        f"y_{{{row},{col}}}:\\ {h} \\cdot {w} = {full} = K_h K_w")
         return None
     kind = "divisor_padded" if count_include_pad else "divisor_inside"
     return Step(kind, f"y[{row},{col}]: {h} · {w} = {h * w} ≠ K_h·K_w = {full}",

@@ -157,10 +157,11 @@ def _first_reason(args: dict) -> str:
 
 def inverse_steps(unknown, candidates, outputs, wanted, answer, transposed=False) -> list[ar.Step]:
     symbol = SYMBOLS[unknown]
+    tex_symbol = "P_{out}" if unknown == "output_padding" else symbol
     rejected, tex_rejected, tick, tex_tick = "✗", "\\times", " ✓", " \\checkmark"
     tries = ", ".join(f"{symbol} = {v} → {rejected if outputs[v] is None else outputs[v]}{tick if v in answer else ''}"
                       for v in candidates)
-    tex_tries = ",\\ ".join(f"{symbol} = {v} \\to {tex_rejected if outputs[v] is None else outputs[v]}"
+    tex_tries = ",\\ ".join(f"{tex_symbol} = {v} \\to {tex_rejected if outputs[v] is None else outputs[v]}"
                             f"{tex_tick if v in answer else ''}" for v in candidates)
     found = ", ".join(map(str, answer))
     formula = (ar.Step("transposed_formula", "M_new = (M − 1)·S − 2·P + D·(K − 1) + P_out + 1, with P_out < max(S, D)",
@@ -170,5 +171,5 @@ def inverse_steps(unknown, candidates, outputs, wanted, answer, transposed=False
                        "M_{new} = \\left\\lfloor \\frac{M + 2P - D(K - 1) - 1}{S} \\right\\rfloor + 1"))
     return [formula,
             ar.Step("candidates", tries, tex_tries),
-            ar.Step("solutions", f"{symbol} ∈ {{{found}}} → M_new = {wanted}", f"{symbol} \\in \\{{{found}\\}}")]
+            ar.Step("solutions", f"{symbol} ∈ {{{found}}} → M_new = {wanted}", f"{tex_symbol} \\in \\{{{found}\\}}")]
 

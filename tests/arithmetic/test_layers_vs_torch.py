@@ -219,6 +219,8 @@ def test_avg_pool_divisors_are_torchs_where_padding_or_ceil_mode_cut_the_window(
                 inside = len(L.pool_windows(spec.dims[0])[r]) * len(L.pool_windows(spec.dims[1])[col])
                 assert inside / (dh[r] * dw[col]) == pytest.approx(float(ones[r, col])), (i, k, s, p, c, include)
                 step = L.pool_divisor_step(spec, r, col, include)
-                assert (step is None) == (dh[r] * dw[col] == k * k)
+                assert (step is not None and step.kind != "divisor_counts_padding") == (dh[r] * dw[col] != k * k)
+                assert (step is not None and step.kind == "divisor_counts_padding") == (
+                    include and dh[r] * dw[col] == k * k and inside < k * k)
                 checked += 1
     assert checked > 500
