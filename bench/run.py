@@ -13,6 +13,7 @@
 - small jobs, as R/exams users run them: a one-question bank exported to Moodle XML in 100 and 1,000
   variants, in a fresh process, first with an empty cache (torch imported to measure every configuration)
   and then again (torch's verdicts and the compiled templates remembered: torch is not imported).
+- printed exams: PDF pages per second, and a fresh `quizgen generate --format pdf` for 100 students.
 - --million: `quizgen grade` of 1,000,000 submissions (20 versions, saved key, every report) in a fresh
   process: wall time and peak memory (about 10 minutes and 25 GB of feedback files on this machine).
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import platform
 import random
 import subprocess
@@ -179,6 +181,26 @@ def small_jobs(folder: Path) -> list[tuple]:
     return rows
 
 
+def printed_exams(folder: Path) -> list[tuple]:
+    """Printed exams: PDF pages per second (one process, from drafts already rendered), and the wall time of
+    a fresh `quizgen generate --format pdf` for 100 students (their problems and keys, and both booklets)."""
+    import pypdf  # noqa: PLC0415
+
+    bank = load_bank(str(BANK))
+    renderer = Renderer()
+    quizset = pipeline.build(bank, [f"v{n}" for n in range(1, 21)], bank.seed, bank.language, renderer)
+    seconds, files = timed(FORMATS["pdf"].files, quizset, renderer)
+    pages = sum(len(pypdf.PdfReader(io.BytesIO(content)).pages) for content in files.values())
+    roster = folder / "roster-100.csv"
+    roster.write_text("student_id\n" + "".join(f"s{n:03d}\n" for n in range(100)))
+    rows = [("pdf pages", pages / seconds, "pages/s", pages / seconds, 1.0)]
+    for jobs in ("1", "2"):
+        wall, peak = probe(["generate", str(BANK), "--roster", str(roster), "--format", "pdf", "--jobs", jobs,
+                            "--out", str(folder / f"pdf-100-{jobs}")])
+        rows.append((f"pdf, 100 students, --jobs {jobs}", wall, "s wall", peak, None))
+    return rows
+
+
 def million(folder: Path) -> list[tuple]:
     path = sheet(folder / "m", 20, 1_000_000)          # key.json beside the sheet
     seconds, peak = probe(["grade", "--key", str(folder / "m" / "key.json"), str(path), "--out", str(folder / "rm")])
@@ -196,7 +218,7 @@ def main() -> None:
           f"Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
         rows = generation(args.versions, Path(tmp)) + grading(args.students, Path(tmp)) + start_up() + \
-            small_jobs(Path(tmp))
+            small_jobs(Path(tmp)) + printed_exams(Path(tmp))
         if args.million:
             rows += million(Path(tmp))
     print(f"{'':32} {'rate':>12}  {'unit':14} {'floor':>12}  {'x floor':>8}")

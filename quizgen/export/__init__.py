@@ -25,6 +25,7 @@ class Format:
     writes = ""
     per_version = False
     needs = ""
+    check_versions: int | None = None   # `check` writes this many versions only (a costly format), else all
 
     def files(self, quizset, renderer) -> dict[str, bytes]:
         """{relative path: content} for the whole set."""

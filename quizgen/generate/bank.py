@@ -45,6 +45,7 @@ class Bank:
     questions: list[QuestionSpec]
     sha256: str
     lines: dict = field(default_factory=dict, repr=False)
+    paper: str = "a4"           # printed exams: a4 or letter
 
     def line_of(self, path: Path_) -> int | None:
         """The line of the deepest node of ``path`` the bank has (1-based)."""
@@ -315,6 +316,7 @@ def load_bank(path: str | Path) -> Bank:
         language=data.get("language", DEFAULT_LANGUAGE),
         seed=data.get("seed", 0),
         instructions=data.get("instructions"),
+        paper=data.get("paper", "a4"),
         questions=[],
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         lines=lines,

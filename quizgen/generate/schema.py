@@ -103,6 +103,8 @@ def bank_schema() -> dict:
             "seed": {"type": "integer", "minimum": -(2 ** 63), "maximum": 2 ** 63 - 1,
                      "description": "the default seed when --seed is not given"},
             "instructions": {"type": "string", "description": "text shown under the title of every problem set"},
+            "paper": {"enum": ["a4", "letter"], "description": "the paper size of printed exams (--format pdf): "
+                                                              "'a4' (default) or 'letter'"},
             "defaults": {"type": "object", "additionalProperties": False, "properties": defaults,
                          "description": "fields applied to every question that does not set them (and whose "
                                         "type reads them)"},

@@ -63,6 +63,8 @@ class Renderer:
             md_code=markdown_code, md_text=markdown_text, code_spans=html_code_spans,       # Markdown, HTML
             cloze=cloze_text, category=category_name, gift=gift_text, notations=notations,  # Moodle, GIFT
             moodle_name=moodle_name,
+            typ=typst_text, typ_string=typst_string, typ_raw=typst_raw, typ_code_spans=typst_code_spans,  # PDF
+            typst_math=typst_math,
             mathml=mathml,                                                                 # HTML, QTI 2.1
             typed_forms=typed_forms, equation_src=equation_src,                           # Canvas
             b64=lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii"))
@@ -96,9 +98,10 @@ class Renderer:
             raise QuizgenError(f"template uses an undefined value: {error.message}", file=name) from None
         return " ".join(str(module).split()), " ".join(str(getattr(module, "instruction", "")).split())
 
-    def svg(self, question, lang: str, key: bool) -> Markup:
+    def svg(self, question, lang: str, key: bool, still: int | None = None) -> Markup:
         """The picture of a question as inline SVG ("" when it has none): in a key, with the output and the
-        sliding window; in a problem set, only where the bank asks (picture: true), never the answer."""
+        sliding window; in a problem set, only where the bank asks (picture: true), never the answer.
+        ``still``: a key's picture with the window fixed at that position (print has no animation)."""
         from .. import questions  # noqa: PLC0415
         from . import pictures  # noqa: PLC0415
 
@@ -109,11 +112,13 @@ class Renderer:
         # A problem set never draws a padding to work out: the answer (same_padding) or a step ('same').
         padded = key or (mode == "padded" and not isinstance(q["params"]["padding"], str))
         # Versions, formats and students often share a configuration: draw each one once per run.
-        cache_key = (json.dumps(q["params"], sort_keys=True), padded, key, lang)
+        cache_key = (json.dumps(q["params"], sort_keys=True), padded, key, lang, still)
         if cache_key not in self._svgs:
             layout = pictures.picture(q["params"], with_output=key, padded=padded)
+            if layout is not None and still is not None and still >= len(layout.frames):
+                layout = None
             svg = "" if layout is None else self.render("svg/convolution.svg.j2", p=layout, w=self.words(lang),
-                                                        key=key)
+                                                        key=key, still=still)
             remember(self._svgs, cache_key, Markup(svg), SVG_CACHE)
         return self._svgs[cache_key]
 
@@ -392,3 +397,33 @@ def _shown(value):
     if isinstance(value, list):
         return [_shown(v) for v in value]
     return Fraction(format_number(value)) if isinstance(value, float) else value
+
+
+_TYPST_SPECIAL = re.compile(r"""([\\#$*_`<>@\[\]~/=+\-'"{}])""")
+
+
+def typst_text(text) -> str:
+    """Any text as Typst markup: every character with a meaning there escaped (so no text can start a
+    heading, a list, a comment or code), line breaks kept as paragraph breaks."""
+    return _TYPST_SPECIAL.sub(r"\\\1", str(text)).replace("\r", "")
+
+
+def typst_string(text) -> str:
+    """Text inside a Typst string literal ("...")."""
+    return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def typst_raw(text) -> str:
+    """Text inside `...` (raw): a backtick cannot be escaped there, so it becomes a look-alike."""
+    return " ".join(str(text).split("\n")).replace("`", "ˋ")
+
+
+def typst_code_spans(text) -> str:
+    """A prompt as Typst: its `code` spans raw, the rest escaped."""
+    parts = str(text).split("`")
+    return "".join(f"`{typst_raw(part)}`" if n % 2 else typst_text(part) for n, part in enumerate(parts))
+
+
+def typst_math(tex):
+    from .typst_math import tex_to_typst  # noqa: PLC0415
+    return tex_to_typst(str(tex))

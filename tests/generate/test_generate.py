@@ -171,8 +171,8 @@ def test_check_cross_checks_sampled_versions_and_writes_nothing(tmp_path):
 
 
 def test_unknown_format_is_refused_before_writing(tmp_path):
-    result = run_cli("generate", SEED_BANK, "--format", "markdown,pdf", "--out", tmp_path / "out")
-    assert result.returncode == 2 and "unknown format 'pdf'" in result.stderr
+    result = run_cli("generate", SEED_BANK, "--format", "markdown,docx", "--out", tmp_path / "out")
+    assert result.returncode == 2 and "unknown format 'docx'" in result.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -212,11 +212,13 @@ def test_check_tries_every_format_generate_writes():
     real = pipeline.write_formats
 
     def spy(quizset, renderer, formats, jobs=1):
-        calls.append((quizset.language, tuple(formats)))
+        calls.extend((quizset.language, name, len(quizset.versions)) for name in formats)
         return real(quizset, renderer, formats, jobs)
     try:
         pipeline.write_formats = spy
-        pipeline.check(str(SEED_BANK), versions=2)
+        pipeline.check(str(SEED_BANK), versions=3)
     finally:
         pipeline.write_formats = real
-    assert sorted(calls) == [("en", tuple(FORMATS)), ("es", tuple(FORMATS))]
+    # every format in both languages; a costly one (printed exams) on the first few versions only
+    assert sorted(calls) == sorted((lang, name, FORMATS[name].check_versions or 3) for lang in ("en", "es")
+                                   for name in FORMATS)
