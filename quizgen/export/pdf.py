@@ -58,6 +58,8 @@ class Pdf(PerVersionTemplates):
         or to PNG (one image per page: what the tests look at)."""
         import typst  # noqa: PLC0415
 
+        if kind not in ("problems", "key"):
+            raise ValueError(f"kind {kind!r}: allowed: 'problems' or 'key'")   # a caller's bug
         words = renderer.words(quizset.language)
         with tempfile.TemporaryDirectory(prefix="quizgen-pdf-") as folder:
             root = Path(folder)

@@ -156,3 +156,17 @@ def test_the_key_prints_a_strip_of_window_positions_in_place_of_the_animation():
     stills = [str(renderer.svg(question, "es", True, still)) for still in range(3)]
     assert all("animate" not in svg and 'transform="translate(' in svg for svg in stills)
     assert len(set(stills)) == 3 and all(f"Posición de la ventana {n + 1} /" in svg for n, svg in enumerate(stills))
+
+
+def test_long_sequences_wrap_and_wide_matrices_shrink_so_print_stays_readable():
+    """A 32-long sequence of 3-digit values printed in one row was unreadable: it wraps at 12 values a row; a
+    matrix wider than 16 columns is set smaller; in a key a big output is one table, not a page-wide formula."""
+    from quizgen.render.renderer import Renderer
+
+    exam = Renderer().env.get_template("pdf/_exam.typ.j2").module
+    sequence = str(exam.matrix(list(range(100, 132))))
+    rows = re.findall(r"\(((?:\[[^\]]*\], )+)\)", sequence)
+    assert [len(re.findall(r"\[", row)) for row in rows] == [12, 12, 12]
+    assert "[131]" in sequence and "[]" in sequence           # the last row padded with empty cells
+    matrix = str(exam.matrix([[1] * 20] * 2))
+    assert len(re.findall(r"\(((?:\[[^\]]*\], )+)\)", matrix)) == 2
