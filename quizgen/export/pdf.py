@@ -12,7 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from . import PerVersionTemplates, picture_name, register, version_path
+from . import Format, picture_name, register, version_path
 
 PAPERS = {"a4": "a4", "letter": "us-letter"}
 STRIP = 3        # window positions printed in a key, in place of the animation
@@ -20,11 +20,12 @@ VERSIONS_PER_PDF_PART = 10
 
 
 @register
-class Pdf(PerVersionTemplates):
+class Pdf(Format):
     name = "pdf"
     help = "printed exams: problems.pdf and key.pdf per version, and both booklets for one print job (Typst)"
     writes = "handout/<version>/problems.pdf, keys/<version>/key.pdf, problems.pdf, keys.pdf"
     needs = "the typst and segno wheels (installed by the set-up)"
+    per_version = True
     check_versions = 2      # what could fail is typesetting a question, the same in every version
 
     def files(self, quizset, renderer):

@@ -149,8 +149,13 @@ def cell_steps(matrix_cells, shown: int) -> list[ar.Step]:
     """The first ``shown`` worked cells, then "the rest in the same way"."""
     steps = list(matrix_cells[:shown])
     if len(matrix_cells) > shown:
-        steps.append(ar.Step("cells_rest", "…", "\\ldots"))
+        steps.append(rest_step())
     return steps
+
+
+def rest_step() -> ar.Step:
+    """"The other cells, in the same way": after the cells worked out."""
+    return ar.Step("cells_rest", "…", "\\ldots")
 
 
 def values_step(values) -> ar.Step:

@@ -127,8 +127,8 @@ def _transposed_output(values: dict) -> int | None:
 
 def _transposed_formula(values: dict) -> int:
     """The transposed formula as written, torch's rules aside: (M − 1)·S − 2·P + D·(K − 1) + P_out + 1."""
-    return ((values["input"] - 1) * values["stride"] - 2 * values["padding"] + values["dilation"] *
-            (values["kernel"] - 1) + values["output_padding"] + 1)
+    return L.TransposedDim(values["input"], values["kernel"], values["stride"], values["padding"],
+                           values["dilation"], values["output_padding"]).output
 
 
 def _check(values: dict, output, transposed: bool) -> Check:

@@ -12,7 +12,7 @@ from ..core.record import Check
 from ..generate.reference import Pool
 from ..generate.sampling import Config, fill, plain_matrix
 from . import QuestionType, register
-from .common import cell_steps, draft, scalar_space, shape_mistakes_of, torch_call, values_step
+from .common import draft, rest_step, scalar_space, shape_mistakes_of, torch_call, values_step
 from .fields import DILATION, PADDING, STRIDE, VALUE_SIZE, boolean, choice, conv_fields, dim_space, image, kernel
 from .transposed_size import _unless, known_literal
 
@@ -161,7 +161,7 @@ class PoolValues(PoolingType):
                     explained.add(cut.kind)
                     shown += ([] if len(cells) <= CELLS_SHOWN else [cell]) + [cut]
         worked = sum(s.kind == "pool_cell" for s in shown)
-        cells = shown + ([ar_rest()] if worked < len(cells) else [])
+        cells = shown + ([rest_step()] if worked < len(cells) else [])
         exact = all(Fraction(v).denominator == 1 for row in values for v in row)
         built = draft(self, question, config, version, number, exact=exact,
                       answer={"kind": "matrix", "value": plain_matrix(values)},
@@ -170,11 +170,6 @@ class PoolValues(PoolingType):
                       mistakes=pool_value_mistakes(image, spec, config, values))
         built.params.update(image=plain_matrix(image))
         return built
-
-
-def ar_rest():
-    """The step that says the other cells go the same way."""
-    return cell_steps([None, None], 1)[-1]
 
 
 def pool_value_mistakes(image, spec, config, values) -> list[dict]:
