@@ -14,6 +14,9 @@
   variants, in a fresh process, first with an empty cache (torch imported to measure every configuration)
   and then again (torch's verdicts and the compiled templates remembered: torch is not imported).
 - printed exams: PDF pages per second, and a fresh `quizgen generate --format pdf` for 100 students.
+- lab notebooks: notebooks/s written (floor: json.dumps of the same notebooks), notebooks/s read back as
+  submissions (floor: json.loads of the same files), and a fresh `quizgen grade` of a zip of 500 filled
+  notebooks with their graded copies (--return-notebooks).
 - --million: `quizgen grade` of 1,000,000 submissions (20 versions, saved key, every report) in a fresh
   process: wall time and peak memory (about 10 minutes and 25 GB of feedback files on this machine).
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import platform
 import random
 import subprocess
@@ -137,10 +141,10 @@ subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
 print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"""
 
 
-def probe(argv: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak MB of `quizgen ARGV` in a fresh process."""
+def probe(argv: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Wall seconds and peak MB of `quizgen ARGV` in a fresh process (``env``: added to the environment)."""
     result = subprocess.run([sys.executable, "-c", PROBE, sys.executable, "-m", "quizgen", *argv],
-                            capture_output=True, text=True, check=True)
+                            capture_output=True, text=True, check=True, env={**os.environ, **(env or {})})
     seconds, peak_kb = result.stdout.split()
     return float(seconds), int(peak_kb) / 1024
 
@@ -201,6 +205,49 @@ def printed_exams(folder: Path) -> list[tuple]:
     return rows
 
 
+def lab_notebooks(folder: Path) -> list[tuple]:
+    """Lab notebooks written per second (one process, from versions already rendered), read back per second
+    as submissions, and a fresh `quizgen grade` of a zip of 500 filled notebooks."""
+    import json  # noqa: PLC0415
+    import zipfile  # noqa: PLC0415
+    from dataclasses import replace  # noqa: PLC0415
+
+    from quizgen.core.signing import SigningKey  # noqa: PLC0415
+    from quizgen.export.ipynb import build_notebook  # noqa: PLC0415
+    from quizgen.grade.notebooks import NotebookSubmissions  # noqa: PLC0415
+
+    bank = load_bank(str(BANK))
+    renderer = Renderer()
+    students = [f"s{n:03d}" for n in range(500)]
+    key = SigningKey(bytes(range(32)), "bench")
+    quizset = replace(pipeline.build(bank, students, bank.seed, bank.language, renderer, roster=True), signing=key)
+    seconds, files = timed(FORMATS["ipynb"].files, quizset, renderer)
+    built = [build_notebook(quizset, v, renderer) for v in quizset.versions]
+    floor, _ = timed(lambda: [json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) for nb in built])
+    rows = [("ipynb written", len(files) / seconds, "notebooks/s", len(files) / floor, floor / seconds)]
+    archive = folder / "labs.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for version, (name, content) in zip(quizset.versions, sorted(files.items())):
+            nb = json.loads(content)
+            for cell in nb["cells"]:
+                role = cell["metadata"].get("quizgen", {})
+                if "question" in role and "role" not in role:
+                    answer = next(q for q in version.questions if q.id == role["question"]).answer["text"]
+                    cell["source"] = f"respuesta = {answer!r}\n"
+            z.writestr(f"{version.id}_assignsubmission_file_/{Path(name).name}", json.dumps(nb))
+    ids = [q.id for q in bank.questions]
+    seconds, read = timed(lambda: list(NotebookSubmissions(str(archive), ids, [key]).rows()))
+    with zipfile.ZipFile(archive) as z:
+        floor, _ = timed(lambda: [json.loads(z.read(name)) for name in z.namelist()])
+    rows.append(("ipynb read as submissions", len(read) / seconds, "notebooks/s", len(read) / floor, floor / seconds))
+    roster = folder / "roster-500.csv"
+    roster.write_text("student_id\n" + "".join(f"{s}\n" for s in students))
+    wall, peak = probe(["grade", str(BANK), str(archive), "--roster", str(roster), "--return-notebooks", "--out",
+                        str(folder / "lab-grades")], env={"QUIZGEN_SIGNING_KEY": key.hex})
+    rows.append(("grade 500 notebooks (zip)", wall, "s wall", peak, None))
+    return rows
+
+
 def million(folder: Path) -> list[tuple]:
     path = sheet(folder / "m", 20, 1_000_000)          # key.json beside the sheet
     seconds, peak = probe(["grade", "--key", str(folder / "m" / "key.json"), str(path), "--out", str(folder / "rm")])
@@ -218,7 +265,7 @@ def main() -> None:
           f"Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
         rows = generation(args.versions, Path(tmp)) + grading(args.students, Path(tmp)) + start_up() + \
-            small_jobs(Path(tmp)) + printed_exams(Path(tmp))
+            small_jobs(Path(tmp)) + printed_exams(Path(tmp)) + lab_notebooks(Path(tmp))
         if args.million:
             rows += million(Path(tmp))
     print(f"{'':32} {'rate':>12}  {'unit':14} {'floor':>12}  {'x floor':>8}")

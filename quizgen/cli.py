@@ -192,7 +192,8 @@ def build_parsers(only: str | None = None) -> dict[str, CommandParser]:
 
     grade = _command(
         "grade",
-        description="Grade a file of submissions (CSV, .xlsx, .ods or JSON) against the key, regenerated from "
+        description="Grade a file of submissions (CSV, .xlsx, .ods or JSON), or a folder or .zip of lab notebooks "
+                    "(read as text, never run), against the key, regenerated from "
                     "BANK (and --seed), or read from --key KEY.json. Writes grades.csv, answers.csv, rejected.csv, "
                     "gradebook-moodle.csv, gradebook-canvas.csv, feedback/<student>.md|html, item-stats.csv|json "
                     "and summary.json to --out. Exit 0: every row graded; 1: graded, but some rows were rejected "
@@ -200,7 +201,8 @@ def build_parsers(only: str | None = None) -> dict[str, CommandParser]:
         usage="quizgen grade BANK SUBMISSIONS [--seed S] [--versions N | --roster FILE] [options]\n"
               "       quizgen grade --key KEY.json SUBMISSIONS [options]")
     grade.add_argument("files", nargs="+", metavar="BANK SUBMISSIONS", help="the bank (unless --key) and the "
-                                                                          "submissions file")
+                                                                          "submissions: a file, or a folder or .zip "
+                                                                          "of lab notebooks")
     grade.add_argument("--key", metavar="KEY.json", help="grade against a saved key.json instead of a bank")
     grade.add_argument("--seed", type=int, help="the seed the versions were generated with (default: the bank's)")
     grade.add_argument("--versions", type=_positive, metavar="N",
@@ -216,6 +218,8 @@ def build_parsers(only: str | None = None) -> dict[str, CommandParser]:
     grade.add_argument("--templates", metavar="DIR", help="a directory of template overrides")
     grade.add_argument("--canvas-id", choices=["sis_user_id", "sis_login_id", "id"], default="sis_user_id",
                        help="which Canvas column the student ids go in (default sis_user_id)")
+    grade.add_argument("--return-notebooks", action="store_true",
+                       help="notebooks: write a graded copy of each, with feedback cells (returned/, returned.zip)")
     grade.add_argument("--json", action="store_true", help="print the summary as JSON")
     grade.add_argument("--jobs", type=_positive, default=1, metavar="N",
                        help="grade in N processes (the reports are the same as with 1; default 1)")
@@ -327,7 +331,8 @@ def run_grade(args) -> int:
     summary, files = grade(args.files[-1], Renderer(args.templates), args.out, key_path=args.key,
                            bank_path=None if args.key else args.files[0], seed=args.seed, versions=args.versions,
                            roster=args.roster, language=args.lang, columns=args.columns, regrade=args.regrade,
-                           id_column=args.id_column, canvas_id=args.canvas_id, jobs=args.jobs)
+                           id_column=args.id_column, canvas_id=args.canvas_id, jobs=args.jobs,
+                           return_notebooks=args.return_notebooks)
     if args.json:
         print(json.dumps({**summary, "out": args.out, "files": files}, ensure_ascii=False))
     else:
@@ -360,13 +365,13 @@ def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
     lines.append(f"  blank answers: {summary['blank_answers']}")
     read_as = summary.get("read_as", [])
     for row in read_as[:shown]:
-        lines.append(f"  line {row['line']}: {row['how']}")
+        lines.append(f"  {_where(row)}: {row['how']}")
     if summary.get("read_as_count", 0) > min(shown, len(read_as)):
         lines.append(f"  ... and {summary['read_as_count'] - min(shown, len(read_as))} more rows read so "
                      "(summary.json)")
     for row in rejected[:shown]:
         who = f" ({row['student_id']})" if row["student_id"] else ""
-        lines.append(f"  rejected line {row['line']}{who}: {row['reason']}: {row['detail']}")
+        lines.append(f"  rejected {_where(row)}{who}: {row['reason']}: {row['detail']}")
     if len(rejected) > shown:
         lines.append(f"  ... and {len(rejected) - shown} more rejected rows (rejected.csv)")
     if summary.get("missing_count"):
@@ -378,8 +383,13 @@ def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
     if summary["missing_questions"]:
         lines.append(f"  questions with no column (graded as no answer): {_listed(summary['missing_questions'], shown)}")
     lines.append(f"  reports in {out}/: grades.csv, gradebook-moodle.csv, gradebook-canvas.csv, feedback/, "
-                 "item-stats.csv, rejected.csv")
+                 "item-stats.csv, rejected.csv" + (", returned/ and returned.zip (the graded notebooks)"
+                                                   if summary.get("returned") else ""))
     return "\n".join(lines)
+
+
+def _where(row: dict) -> str:
+    return f"file {row['file']}" if "file" in row else f"line {row['line']}"
 
 
 def _listed(items: list, shown: int) -> str:

@@ -13,6 +13,11 @@ import pytest
 if "QUIZGEN_CACHE" not in os.environ:
     os.environ["QUIZGEN_CACHE"] = tempfile.mkdtemp(prefix="quizgen-test-cache-")
     atexit.register(shutil.rmtree, os.environ["QUIZGEN_CACHE"], ignore_errors=True)
+# Likewise the signing key of lab notebooks: made in a configuration folder of this run's own, never the user's.
+if "QUIZGEN_CONFIG" not in os.environ:
+    os.environ["QUIZGEN_CONFIG"] = tempfile.mkdtemp(prefix="quizgen-test-config-")
+    atexit.register(shutil.rmtree, os.environ["QUIZGEN_CONFIG"], ignore_errors=True)
+os.environ.pop("QUIZGEN_SIGNING_KEY", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 BANKS = ROOT / "banks"

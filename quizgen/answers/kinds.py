@@ -42,6 +42,7 @@ class AnswerKind:
     summary: str
     shape: Callable | None = None
     grid: Callable | None = None
+    python: str = ""                 # the key written as a Python value (a lab notebook's answer cell)
 
 
 # --- how each kind is written ---------------------------------------------------------------------
@@ -127,7 +128,7 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
                shape_text, _shape_notations,
                lambda v: [(name, size) for name, size in zip(("h", "w"), v)],
                decimals=False, whole_mistakes=False, key=[3, 4], syntax=SHAPE_SYNTAX,
-               summary="[H, W]: an output's height and width"),
+               summary="[H, W]: an output's height and width", python="(3, 4)"),
     AnswerKind("tensor_shape", P.parse_tensor_shape, lambda g, w, p: (sum(a == b for a, b in zip(g, w)), len(w)),
                shape_text, _shape_notations,
                lambda v: [(f"d{n + 1}", size) for n, size in enumerate(v)],
@@ -135,7 +136,7 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
                syntax=("2x8x5x5", "2 × 8 × 5 × 5", "(2, 8, 5, 5)", "[2, 8, 5, 5]", "2 8 5 5",
                        "torch.Size([2, 8, 5, 5])"),
                summary="every size of a tensor: [N, C, H, W] (or [N, C, L]), or a weight's [C_out, C_in/groups, "
-                       "K_h, K_w]"),
+                       "K_h, K_w]", python="(2, 8, 5, 5)"),
     AnswerKind("matrix", P.parse_matrix,
                lambda g, w, p: (sum(p.close(a, b) for gr, wr in zip(g, w) for a, b in zip(gr, wr)),
                                 sum(len(row) for row in w)),
@@ -145,7 +146,8 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
                syntax=("[[1, 2, 3], [4, 5, 6]]", "((1, 2, 3), (4, 5, 6))", "[1 2 3; 4 5 6]", "1 2 3; 4 5 6",
                        "1 2 3\n4 5 6", "tensor([[1., 2., 3.], [4., 5., 6.]])",
                        "array([[1, 2, 3],\n       [4, 5, 6]])", "[[1,2,3],[4,5,6]]", "1,5 2 3; 4 5 6"),
-               summary="a conv2d's output values: rows of numbers", shape=_matrix_shape, grid=_matrix_shape),
+               summary="a conv2d's output values: rows of numbers", shape=_matrix_shape, grid=_matrix_shape,
+               python="[[1, 2, 3], [4, 5, 6]]"),
     AnswerKind("sequence", P.parse_sequence,
                lambda g, w, p: (sum(p.close(a, b) for a, b in zip(g, w)), len(w)),
                _sequence_text, lambda v: [_sequence_text(v)],
@@ -154,7 +156,7 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
                syntax=("[1, 2, 3]", "1 2 3", "1, 2, 3", "(1, 2, 3)", "tensor([1., 2., 3.])", "[1,2,3]",
                        "1\n2\n3", "1,5 2 3", "[[1, 2, 3]]", "array([1, 2, 3])"),
                summary="a conv1d's output values: one sequence of numbers", shape=lambda v: (len(v),),
-               grid=lambda v: (1, len(v))),
+               grid=lambda v: (1, len(v)), python="[1, 2, 3]"),
     AnswerKind("padding", P.parse_padding,
                lambda g, w, p: (sum(list(a) == list(b) for a, b in zip(g, w)), len(w)),
                _padding_text, _padding_notations,
@@ -162,7 +164,7 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
                           for s, side in enumerate(("before", "after"))],
                decimals=False, whole_mistakes=False, key=[[0, 1], [1, 1]],
                syntax=("1", "0,1x1,1", "[[0, 1], [1, 1]]", "1x2", "(1, 2)", "(0, 1), (1, 1)"),
-               summary="[[before, after] per dimension]: the zeros on each side"),
+               summary="[[before, after] per dimension]: the zeros on each side", python="[[0, 1], [1, 1]]"),
     AnswerKind("choice", P.parse_choice, lambda g, w, p: (int(g == w), 1), str, lambda v: [str(v)], None,
                decimals=False, whole_mistakes=False,
                key={"value": "kernel_too_large", "letter": "f",
@@ -174,16 +176,16 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
                syntax=("f", "F", "f)", "(f)", "f.", "kernel_too_large", "kernel too large",
                        "Invalid: kernel larger than the padded input",
                        "f) Invalid: kernel larger than the padded input"),
-               summary="a rule's code (or 'valid'), with the options offered"),
+               summary="a rule's code (or 'valid'), with the options offered", python='"f"'),
     AnswerKind("number", P.parse_number, lambda g, w, p: (int(p.close(g, w)), 1), exact_text, lambda v: [exact_text(v)],
                lambda v: [("n", v)], decimals=True, whole_mistakes=True, key=12,
                syntax=("12", "-4", "4.5", "4.", "4,5", ".5", "1e-3", "8/3", "tensor(12.)", "12.0"),
-               summary="one number (a count, or a conv1d's output length)"),
+               summary="one number (a count, or a conv1d's output length)", python="12"),
     AnswerKind("set", P.parse_set, _set_right, _set_text, _set_notations,
                lambda v: [("smallest", min(v)), ("largest", max(v))] if v else [],
                decimals=False, whole_mistakes=True, key=[5, 6, 7],
                syntax=("5, 6, 7", "5,6,7", "5 6 7", "{5, 6, 7}", "[5, 6, 7]", "5..7", "none"),
-               summary="the sorted list of every value that answers"),
+               summary="the sorted list of every value that answers", python="[5, 6, 7]"),
 )}
 
 

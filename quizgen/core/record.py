@@ -58,7 +58,9 @@ class Question:
     grading: dict
     lms: dict
     picture: bool = False
+    lab: tuple = ()             # Python lines building the question's tensors in torch (lab notebooks only)
 
     def to_dict(self) -> dict:
         # Shallow: the fields already hold plain JSON data (asdict's deep copy was the slowest step of a run).
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        # ``lab`` is a hand-out's, not the key's: it is left out of the record grading reads.
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "lab"}

@@ -46,6 +46,7 @@ class Bank:
     sha256: str
     lines: dict = field(default_factory=dict, repr=False)
     paper: str = "a4"           # printed exams: a4 or letter
+    torch_cells: bool = False   # lab notebooks: a cell building each question's tensors and layer in torch
 
     def line_of(self, path: Path_) -> int | None:
         """The line of the deepest node of ``path`` the bank has (1-based)."""
@@ -317,6 +318,7 @@ def load_bank(path: str | Path) -> Bank:
         seed=data.get("seed", 0),
         instructions=data.get("instructions"),
         paper=data.get("paper", "a4"),
+        torch_cells=data.get("notebook", {}).get("torch_cells", False),
         questions=[],
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         lines=lines,

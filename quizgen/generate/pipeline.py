@@ -47,6 +47,7 @@ class QuizSet:
     versions: list[Version]
     roster: bool = False      # versions are named after students
     people: object = None     # the roster (its students' names go into the response sheet), if any
+    signing: object = None    # the instructor's signing key (core/signing.py), where notebooks are written
 
     @property
     def title(self) -> str:
@@ -70,6 +71,8 @@ class QuizSet:
             "title": self.title,
             "seed": self.seed,
             "language": self.language,
+            # the notebooks handed out are signed with it: the key lets any machine verify them (--key)
+            **({"signing_key": {"id": self.signing.id, "key": self.signing.hex}} if self.signing else {}),
         }
 
     def to_dict(self) -> dict:
@@ -176,6 +179,14 @@ def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1
                     people=students)
     if roster and "sheet" not in formats:
         formats = [*formats, "sheet"]   # handed out per student: the sheet to type their answers into
+    if "ipynb" in formats:
+        from dataclasses import replace  # noqa: PLC0415
+
+        from ..core.signing import machine_key  # noqa: PLC0415
+
+        quizset = replace(quizset, signing=machine_key(create=True))
+        if "json" not in formats:
+            formats = [*formats, "json"]    # the key of the notebooks holds their signing key
     files = write_formats(quizset, renderer, formats, jobs)
     warnings = [f"{name}: {warning}" for name in formats for warning in FORMATS[name].warnings(quizset)]
     warnings += [f"{roster}: {note}" for note in (students.notes if students else [])]
@@ -193,10 +204,13 @@ def check(bank_path: str, versions: int = 20, seed: int | None = None) -> tuple[
     drafted = [(f"v{n}", drafter.version(f"v{n}"))
                for n in progress(range(1, versions + 1), versions, "drafting", "version")]
     crosscheck.cross_check(drafter.take_fresh(), bank.file)
+    from ..core.signing import SigningKey  # noqa: PLC0415
+
+    trial = SigningKey(bytes(32), "check")      # notebooks are tried signed with a throwaway key: none is made
     for language in LANGUAGES:
-        quizset = QuizSet(bank, seed, language, render_versions(drafted, renderer, language))
+        quizset = QuizSet(bank, seed, language, render_versions(drafted, renderer, language), signing=trial)
         write_formats(quizset, renderer, [name for name in FORMATS if not FORMATS[name].check_versions])
         for name in (name for name in FORMATS if FORMATS[name].check_versions):   # costly: a few versions
-            few = QuizSet(bank, seed, language, quizset.versions[:FORMATS[name].check_versions])
+            few = QuizSet(bank, seed, language, quizset.versions[:FORMATS[name].check_versions], signing=trial)
             write_formats(few, renderer, [name])
     return bank, sum(len(draft.checks) for _, drafts in drafted for draft in drafts)

@@ -105,6 +105,11 @@ def bank_schema() -> dict:
             "instructions": {"type": "string", "description": "text shown under the title of every problem set"},
             "paper": {"enum": ["a4", "letter"], "description": "the paper size of printed exams (--format pdf): "
                                                               "'a4' (default) or 'letter'"},
+            "notebook": {"type": "object", "additionalProperties": False, "description": "lab notebooks (--format ipynb)",
+                         "properties": {"torch_cells": {
+                             "type": "boolean",
+                             "description": "before each answer cell, a cell that builds the question's input x and "
+                                            "its layer in torch, for labs worked in torch (default false)"}}},
             "defaults": {"type": "object", "additionalProperties": False, "properties": defaults,
                          "description": "fields applied to every question that does not set them (and whose "
                                         "type reads them)"},
@@ -161,6 +166,12 @@ def output_schema() -> dict:
                             "description": ("the quiz's fingerprint (seed, the bank's content, the versions handed "
                                             "out), as the response sheet carries it: grading refuses a sheet of "
                                             "another quiz")},
+            "signing_key": {"type": "object", "additionalProperties": False, "required": ["id", "key"],
+                            "description": ("the instructor's key the lab notebooks handed out with this key were "
+                                            "signed with (--format ipynb): grading verifies them with it; keep it "
+                                            "as private as the answers"),
+                            "properties": {"id": {"type": "string", "pattern": "^[0-9a-f]{12}$"},
+                                           "key": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}},
             "title": {"type": "string"},
             "seed": {"type": "integer"},
             "language": {"enum": list(LANGUAGES)},

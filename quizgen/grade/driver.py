@@ -24,12 +24,21 @@ from ..answers.credit import Marking, mark
 from ..core.caches import remember
 from ..core.errors import QuizgenError
 from ..core.progress import progress
+from ..core.signing import from_hex
 from ..generate.bank import load_bank
 from ..generate.fingerprint import Fingerprint, another_bank, changed_questions, difference
 from .handed_out import HandedOut, is_numbered
 from .itemstats import item_score
 from .roster import read_roster, same_student
-from .submissions import JsonSubmissions, Submission, SubmissionFile, TableSubmissions, read_submissions
+from .submissions import (
+    JsonSubmissions,
+    Submission,
+    SubmissionFile,
+    TableSubmissions,
+    read_submissions,
+    rows_file,
+    rows_line,
+)
 from .timestamps import later, shown
 
 CHUNK = 500             # rows graded together: their versions' keys are regenerated in one batch
@@ -115,9 +124,10 @@ class Placer:
         """(the row as graded, reason, detail): reason "" when it is graded; detail then says how its
         student or version was read ("" when written as handed out)."""
         if row.problem:
-            return row, "malformed_row", row.problem
+            return row, row.reason or "malformed_row", row.problem
         if not row.student_id:
-            return row, "missing_student_id", "the row has no student id"
+            return row, "missing_student_id", ("the notebook's student id cell is empty" if row.file else
+                                               "the row has no student id")
         if row.student_id.casefold() in ANONYMOUS:
             return row, "missing_student_id", (f"an anonymous response ({row.student_id!r}: the form recorded no "
                                                "e-mail or name), which cannot be graded for a student")
@@ -191,9 +201,9 @@ def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
         if detail:
             result.read_as_count += 1
             if len(result.read_as) < READ_AS_KEPT:
-                result.read_as.append((row.line, detail))
+                result.read_as.append((row.where, detail))
         student = same_student(placed.student_id)
-        entry = (position, row.line, placed.version, row.submitted, bool(row.answers), placed.student_id)
+        entry = (position, row.where, placed.version, row.submitted, bool(row.answers), placed.student_id)
         if student in last:
             before = last[student]
             if entry[4] != before[4]:
@@ -207,10 +217,10 @@ def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
                 continue
             earlier.append((student, *before[:3], before[4]))
         last[student] = entry
-    rejected += [Rejection(Submission(line, last[student][5], version, {}), "duplicate",
-                           _superseded(last[student], answered), position)
-                 for student, position, line, version, answered in earlier]
-    rejected.sort(key=lambda r: (r.submission.line, r.position))
+    rejected += [Rejection(Submission(rows_line(where), last[student][5], version, {}, file=rows_file(where)),
+                           "duplicate", _superseded(last[student], answered), position)
+                 for student, position, where, version, answered in earlier]
+    rejected.sort(key=lambda r: r.position)     # the order of the file's rows (or the folder's files)
     result.rows, result.graded, result.rejected = count, len(last), rejected
     if placer.handed.per_student:
         result.missing = [s for s in placer.handed.ids if same_student(s) not in last]
@@ -226,17 +236,20 @@ def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
 
 def _superseded(kept: tuple, answered: bool) -> str:
     """Why a row of a student is not the one graded: ``kept`` is the row graded."""
-    _, line, _, submitted, kept_answered, student = kept
+    _, where, _, submitted, kept_answered, student = kept
+    noun = "notebook" if where.startswith("file ") else "row"
     if kept_answered and not answered:
-        return f"a row of student {student!r} without answers; the row with answers (line {line}) was graded"
+        return f"a {noun} of student {student!r} without answers; the {noun} with answers ({where}) was graded"
     if submitted:
-        return f"student {student!r} submitted again at {shown(submitted)} (line {line}); that submission was graded"
-    return f"student {student!r} appears again on line {line}; that row was graded"
+        return f"student {student!r} submitted again at {shown(submitted)} ({where}); that submission was graded"
+    if noun == "row":
+        return f"student {student!r} appears again on {where}; that row was graded"
+    return f"student {student!r} handed in another notebook ({where}); that notebook was graded"
 
 
 def _bare(row: Submission) -> Submission:
     """A rejected row without its answers (a rejection names the row; it need not keep what it says)."""
-    return Submission(row.line, row.student_id, row.version, {}, row.problem)
+    return Submission(row.line, row.student_id, row.version, {}, row.problem, file=row.file)
 
 
 def accepted_rows(rows: Iterable[Submission], accounting: Accounting, placer: Placer) -> Iterator[Submission]:
@@ -266,6 +279,8 @@ class SavedKey:
         self.max_score = first["max_score"]
         self.fingerprint = Fingerprint.parse(document.get("fingerprint", ""))
         self.name = Path(path).name
+        signing = document.get("signing_key")
+        self.signing = from_hex(signing["key"], f"{self.name}: signing_key") if signing else None
 
     def handed_out(self, made: Fingerprint | None = None) -> HandedOut:
         """The key's versions (only v1..vN when the sheet, ``made``, says those N were handed out); per
@@ -393,7 +408,8 @@ def open_key(submissions_path: str, renderer, *, key_path: str | None = None, ba
     name = Path(submissions_path).name
     if key_path:
         key = SavedKey(load_key(key_path), key_path)
-        source = read_submissions(submissions_path, [slot["id"] for slot in key.slots], column_map)
+        source = read_submissions(submissions_path, [slot["id"] for slot in key.slots], column_map,
+                                  lambda: _signing_keys(key.signing))
         made, regraded, _ = _provenance(source, key.fingerprint, [s["id"] for s in key.slots],
                                         f"{key.name} was made with seed {getattr(key.fingerprint, 'seed', '?')}",
                                         regrade=False, seed_flag=False)
@@ -406,7 +422,7 @@ def open_key(submissions_path: str, renderer, *, key_path: str | None = None, ba
         chosen = bank.seed if seed is None else seed
         expected = Fingerprint.of(bank, chosen)
         ids = [q.id for q in bank.questions]
-        source = read_submissions(submissions_path, ids, column_map)
+        source = read_submissions(submissions_path, ids, column_map, _signing_keys)
         seed_now = f"you gave {chosen}" if seed is not None else f"the bank's seed is {chosen}"
         made, regraded, edited = _provenance(source, expected, ids, seed_now, regrade)
         handed = _handed_out(made, versions, roster, name, id_column)
@@ -421,6 +437,17 @@ def open_key(submissions_path: str, renderer, *, key_path: str | None = None, ba
     if key is None:
         key = RegeneratedKey(bank, chosen, language or bank.language, renderer)
     return Opened(key, source, Placer(handed, made), notes + source.notes, regraded)
+
+
+def _signing_keys(saved=None) -> list:
+    """The keys notebooks may be signed with: the saved key's (key.json), and this machine's."""
+    from ..core.signing import machine_key  # noqa: PLC0415
+
+    keys = [saved] if saved is not None else []
+    here = machine_key(create=False)
+    if here is not None and all(k.id != here.id for k in keys):
+        keys.append(here)
+    return keys
 
 
 def _provenance(source: SubmissionFile, expected: Fingerprint | None, question_ids: list[str], seed_now: str,
@@ -544,12 +571,15 @@ def grade_student(row: Submission, version: dict) -> StudentResult:
 
 
 def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canvas_id: str = "sis_user_id",
-          **inputs) -> tuple[dict, int]:
-    """Grade a submission file and write every report under out_dir (atomically); return the summary and
-    how many files were written. ``inputs`` are open_key's (key_path or bank_path, seed, versions, roster,
-    language, columns, regrade). A file of which no row can be graded is an error: nothing is written."""
+          return_notebooks: bool = False, **inputs) -> tuple[dict, int]:
+    """Grade a submission file (or a folder or zip of notebooks) and write every report under out_dir
+    (atomically); return the summary and how many files were written. ``inputs`` are open_key's (key_path or
+    bank_path, seed, versions, roster, language, columns, regrade); ``return_notebooks``: a graded copy of each
+    notebook (returned/ and returned.zip). A file of which no row can be graded is an error: nothing is
+    written."""
     from ..core.output import Staging  # noqa: PLC0415
     from ..core.parallel import ordered_map  # noqa: PLC0415
+    from .notebooks import NotebookReturner, NotebookSubmissions, zip_folder  # noqa: PLC0415
     from .reports import ReportWriter  # noqa: PLC0415
 
     before = _stamp(submissions_path)
@@ -561,10 +591,16 @@ def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canva
     if repeated:
         accounting.notes.append(f"line {', '.join(map(str, repeated[:10]))}: the header row again (sheets pasted "
                                 "one below the other?), skipped")
+    notebooks = isinstance(source, NotebookSubmissions)
+    if return_notebooks and not notebooks:
+        raise QuizgenError("graded copies are made of notebooks; these submissions are a table",
+                           field="--return-notebooks")
     if not accounting.graded:
         raise NothingGraded(source.path, accounting)
-    with Staging(out_dir, owned_dirs=("feedback",), command="grade") as staging:
-        reports = ReportWriter(staging, key, renderer, canvas_id)
+    owned = ("feedback", NotebookReturner.FOLDER) if return_notebooks else ("feedback",)
+    with Staging(out_dir, owned_dirs=owned, command="grade") as staging:
+        returner = NotebookReturner(source.source) if return_notebooks else None
+        reports = ReportWriter(staging, key, renderer, canvas_id, by_file=notebooks, returner=returner)
         tasks = ((rows, reports.stems.stems(rows))
                  for rows in chunks(accepted_rows(source.rows(), accounting, placer)))
         graded = ordered_map(_grade_and_report, (key, reports.context), tasks, jobs)
@@ -578,6 +614,10 @@ def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canva
             raise RuntimeError(f"graded {reports.graded} rows where the first pass accepted {accounting.graded}")
         pictures = staging.folder / "feedback" / "pictures"
         files = reports.feedback_files + (len(os.listdir(pictures)) if pictures.is_dir() else 0)
+        if returner is not None:
+            returned = staging.folder / NotebookReturner.FOLDER
+            files += sum(1 for p in returned.rglob("*") if p.is_file())
+            zip_folder(returned, staging.path("returned.zip"))
         written = staging.commit()
         return summary, files + len(written) - len(staging.owned_dirs)
 
@@ -596,7 +636,7 @@ class NothingGraded(QuizgenError):
     def __init__(self, path: str, accounting: Accounting):
         reasons = Counter(r.reason for r in accounting.rejected)
         first = accounting.rejected[0] if accounting.rejected else None
-        example = f"; line {first.submission.line}: {first.reason}: {first.detail}" if first else ""
+        example = f"; {first.submission.where}: {first.reason}: {first.detail}" if first else ""
         counted = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
         super().__init__(f"no row could be graded ({accounting.rows} rows: {counted or 'none'}){example}; "
                          "nothing was written", file=path)

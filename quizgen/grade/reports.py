@@ -26,6 +26,7 @@ from ..core.filenames import SafeNames
 from ..core.numbers import exact_number, format_number
 from ..core.output import Staging, csv_bytes, json_bytes
 from .itemstats import ItemStats
+from .submissions import rows_file, rows_line
 
 CANVAS_ID_COLUMNS = {"sis_user_id": "SIS User ID", "sis_login_id": "SIS Login ID", "id": "ID"}
 SECTION_CACHE = 4_000     # feedback sections kept for reuse (an HTML one carries its animation: ~20 kB)
@@ -45,8 +46,8 @@ class ChunkReport:
 class ReportContext:
     """What rendering a chunk's reports needs (a grading process gets a copy)."""
 
-    def __init__(self, folder: Path, key, renderer, canvas_id: str):
-        self.folder, self.renderer = folder, renderer
+    def __init__(self, folder: Path, key, renderer, canvas_id: str, returner=None):
+        self.folder, self.renderer, self.returner = folder, renderer, returner
         self.title, self.lang = key.title, key.language
         self.words = renderer.words(key.language)
         self.canvas_column = canvas_columns(key.title).index(CANVAS_ID_COLUMNS[canvas_id])
@@ -106,20 +107,23 @@ class ReportContext:
                 (self.folder / name).write_text(text, encoding="utf-8", newline="")
                 feedback += 1
             records.append(statistics_record(student))
+            if self.returner is not None:       # the student's notebook, with the feedback in it
+                self.returner.write(self.folder, student, self.renderer, self.words, self.lang)
         return ChunkReport({name: buffer.getvalue() for name, buffer in rows.items()}, feedback, records)
 
 
 class ReportWriter:
     """Streams a run's reports into a Staging: ``take`` each chunk's report in order, then ``finish``."""
 
-    def __init__(self, staging: Staging, key, renderer, canvas_id: str):
-        self.staging = staging
-        self.context = ReportContext(staging.folder, key, renderer, canvas_id)
+    def __init__(self, staging: Staging, key, renderer, canvas_id: str, by_file: bool = False, returner=None):
+        self.staging, self.by_file = staging, by_file
+        self.context = ReportContext(staging.folder, key, renderer, canvas_id, returner)
+        where = "file" if by_file else "line"       # a row of a table, or a file (a notebook)
         self.files = {name: staging.open(name) for name in STREAMED}
         question_ids = [slot["id"] for slot in key.slots]
         heads = {
             "grades.csv": [["student_id", "version", "score", "max_score", "percent", *question_ids]],
-            "answers.csv": [["student_id", "version", "line", "question", "answer", "read_as", "status", "score",
+            "answers.csv": [["student_id", "version", where, "question", "answer", "read_as", "status", "score",
                              "points", "mistakes", "format_problem", "correct_answer"]],
             "gradebook-moodle.csv": [["ID number", key.title, "Feedback"]],
             "gradebook-canvas.csv": [canvas_columns(key.title),
@@ -152,8 +156,9 @@ class ReportWriter:
         """Write the files that need every student; return the run's summary."""
         for handle in self.files.values():
             handle.close()
-        rejected = [["line", "student_id", "version", "reason", "detail"]]
-        rejected += [[r.submission.line, r.submission.student_id, r.submission.version, r.reason, r.detail]
+        where = "file" if self.by_file else "line"
+        rejected = [[where, "student_id", "version", "reason", "detail"]]
+        rejected += [[r.submission.file or r.submission.line, r.submission.student_id, r.submission.version, r.reason, r.detail]
                      for r in accounting.rejected]
         self.staging.write("rejected.csv", csv_bytes(rejected))
         stats = self.stats.result()
@@ -163,7 +168,7 @@ class ReportWriter:
             "rows": accounting.rows,
             "graded": self.graded,
             "unused": len(accounting.unused),
-            "rejected": [{"line": r.submission.line, "student_id": r.submission.student_id,
+            "rejected": [{where: r.submission.file or r.submission.line, "student_id": r.submission.student_id,
                           "version": r.submission.version, "reason": r.reason, "detail": r.detail}
                          for r in accounting.rejected],
             "format_errors": self.format_errors,
@@ -174,12 +179,14 @@ class ReportWriter:
             "ignored_columns": source.ignored_columns,
             "missing_questions": source.missing_questions,
             "notes": accounting.notes,
-            "read_as": [{"line": line, "how": how} for line, how in accounting.read_as],
+            "read_as": [{where: rows_file(place) or rows_line(place), "how": how} for place, how in accounting.read_as],
             "read_as_count": accounting.read_as_count,
             "regraded": list(regraded),
             "missing_students": accounting.missing[:MISSING_KEPT],
             "missing_count": len(accounting.missing),
         }
+        if self.context.returner is not None:
+            summary["returned"] = self.graded         # graded copies written (returned/, returned.zip)
         self.staging.write("summary.json", json_bytes(summary))
         return summary
 
@@ -218,7 +225,7 @@ def answer_rows(s) -> list[list]:
     rows = []
     for item in s.items:
         q, mk = item.question, item.marking
-        rows.append([s.student_id, s.version["version"], s.submission.line, q["id"], item.text or "",
+        rows.append([s.student_id, s.version["version"], s.submission.file or s.submission.line, q["id"], item.text or "",
                      written(q, mk.value), mk.status, exact_number(item.score), _num(q["points"]), " ".join(mk.mistakes),
                      mk.problem.problem if mk.problem else "", q["answer"]["text"]])
     return rows

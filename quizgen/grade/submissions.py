@@ -39,6 +39,23 @@ class Submission:
     problem: str = ""       # why the row cannot be graded whatever the key says ("" if it can)
     fingerprint: str = ""   # the quiz fingerprint the row carries, as written
     submitted: tuple | None = None   # when it was submitted: (earliest, latest) reading, where the file says
+    file: str = ""          # the file it was read from, where each submission is a file (a notebook)
+    reason: str = ""        # with ``problem``: the rejection's reason (default malformed_row)
+
+    @property
+    def where(self) -> str:
+        """The row or file, as messages name it."""
+        return f"file {self.file}" if self.file else f"line {self.line}"
+
+
+def rows_line(where: str) -> int:
+    """The line of a ``Submission.where`` text (0 for a file)."""
+    return int(where[5:]) if where.startswith("line ") else 0
+
+
+def rows_file(where: str) -> str:
+    """The file of a ``Submission.where`` text ("" for a line)."""
+    return where[5:] if where.startswith("file ") else ""
 
 
 class SubmissionFile:
@@ -61,9 +78,17 @@ class SubmissionFile:
         return Counter(row.fingerprint for row in self.rows() if row.fingerprint)
 
 
-def read_submissions(path: str, question_ids: list[str], columns: "ColumnMap | None" = None) -> SubmissionFile:
-    if Path(path).is_dir():
-        raise QuizgenError("a folder; give a CSV, spreadsheet or JSON file of submissions", file=path)
+def read_submissions(path: str, question_ids: list[str], columns: "ColumnMap | None" = None,
+                     signing_keys=lambda: []) -> SubmissionFile:
+    """The submissions in ``path``: a table, a JSON file, or notebooks (a folder, a .zip or one .ipynb:
+    grade/notebooks.py, verified with the keys ``signing_keys()`` gives)."""
+    from .notebooks import NotebookSubmissions, is_notebook_source  # noqa: PLC0415
+
+    if is_notebook_source(path):
+        if columns is not None:
+            raise QuizgenError("--columns maps the columns of a table; notebooks name their answer cells",
+                               field="--columns")
+        return NotebookSubmissions(path, question_ids, signing_keys())
     if Path(path).suffix.lower() == ".json" or _starts_like_json(path):
         if columns is not None:
             raise QuizgenError("--columns maps the columns of a table; a JSON file names its fields itself",

@@ -52,6 +52,26 @@ class QuestionType:
     def build(self, question: QuestionSpec, bank: Bank, config, content, version: str, number: int):
         raise NotImplementedError
 
+    def lab(self, draft) -> list[str]:
+        """Python lines that build in torch what the question gives, never its answer: the input ``x`` (its
+        values where the question shows them, else random; batch and channels of 1 unless the question says)
+        and the layer ``layer`` as the prompt writes it (its weights set where the question gives a kernel).
+        A lab notebook runs them before the answer cell, after ``import torch`` and ``from torch import nn``;
+        they must run without error (tests/export/test_notebook.py runs every type's)."""
+        lines = [lab_input(draft.params)]
+        call = draft.context.get("call")
+        if call:
+            lines.append(f"layer = {call}")
+        return lines
+
+
+def lab_input(params: dict, batch: int = 1, channels: int = 1) -> str:
+    """``x = ...``: the question's input as an (N, C, H, W) (or (N, C, L)) float tensor."""
+    shape = (batch, channels, *params["input_shape"])
+    if "image" in params:
+        return f"x = torch.tensor({params['image']!r}, dtype=torch.float32).reshape{shape}"
+    return f"x = torch.randn{shape}"
+
 
 def get(name: str) -> QuestionType:
     return TYPES[name]

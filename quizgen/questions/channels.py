@@ -9,7 +9,7 @@ from ..core.errors import InvalidConfiguration
 from ..core.record import Check
 from ..generate.reference import ChannelConv, Conv
 from ..generate.sampling import Config
-from . import QuestionType, register
+from . import QuestionType, lab_input, register
 from .common import draft, scalar_space, torch_call
 from .fields import channels_field, choice, conv_fields
 from .transposed_size import _unless, known_literal
@@ -61,6 +61,11 @@ class Channels(QuestionType):
                                            bounds=bounds.get(name)))
                        for name, default in (("batch", 1), ("in", 1), ("out", 1), ("groups", 1), ("bias", True)))
         return replace(spaces, extras=extras, make=ChannelConfig)
+
+    def lab(self, draft) -> list[str]:
+        """The batch (its size and channels as the question gives them) and the layer."""
+        params = draft.params
+        return [lab_input(params, params["batch"], params["in_channels"]), f"layer = {draft.context['call']}"]
 
     def build(self, question, bank, config, content, version, number):
         ask = question.fields.get("ask", "output_shape")

@@ -26,6 +26,13 @@ class ConvValues(QuestionType):
                       question.path_of("kernel") + ("values",))
         return frozen(image), frozen(kernel)
 
+    def lab(self, draft) -> list[str]:
+        """The input and the layer, with the question's kernel as its weight and a zero bias."""
+        kernel = draft.params["kernel"]
+        return [*super().lab(draft), "with torch.no_grad():",
+                f"    layer.weight.copy_(torch.tensor({kernel!r}, dtype=torch.float32).reshape(layer.weight.shape))",
+                "    layer.bias.zero_()"]
+
     def build(self, question, bank, config, content, version, number):
         spec = config.spec()
         fields = question.fields

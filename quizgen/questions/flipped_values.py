@@ -9,7 +9,7 @@ from ..arithmetic.mistakes import distinct_mistakes
 from ..core.record import Check
 from ..generate.reference import FlippedConv
 from ..generate.sampling import cells, plain_matrix, thawed
-from . import register
+from . import lab_input, register
 from .common import cell_steps, draft, values_step
 from .conv_values import CELLS_SHOWN, ConvValues, _named, flipped, shape_mistakes, values_kind
 
@@ -19,6 +19,11 @@ class FlippedValues(ConvValues):
     name = "flipped_values"
     summary = 'output values of a convolution in the textbook sense (kernel flipped), unlike torch'
     picture = None   # the conv picture animates torch's unflipped product-sums
+
+    def lab(self, draft) -> list[str]:
+        """The input and the kernel as tensors: no layer (torch's conv2d would not flip the kernel)."""
+        return [lab_input(draft.params),
+                f"kernel = torch.tensor({draft.params['kernel']!r}, dtype=torch.float32)"]
 
     def build(self, question, bank, config, content, version, number):
         spec = config.spec()

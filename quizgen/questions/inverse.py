@@ -12,7 +12,7 @@ from ..core.errors import InvalidConfiguration
 from ..core.record import Check
 from ..generate.reference import Conv, TransposedConv
 from ..generate.sampling import Config, dim_candidates
-from . import QuestionType, register
+from . import QuestionType, lab_input, register
 from .common import draft
 from .fields import PADDING, choice, conv_fields, dim_space
 
@@ -86,6 +86,10 @@ class Inverse(QuestionType):
         values = (config.input_shape, config.kernel_shape, config.stride, config.padding, config.dilation) + (
             () if config.output_padding is None else (config.output_padding,))
         return all(not isinstance(v, str) and len(set(v)) == 1 for v in values)
+
+    def lab(self, draft) -> list[str]:
+        """The input only: the layer's unknown parameter is the answer."""
+        return [lab_input(draft.params)]
 
     def build(self, question, bank, config, content, version, number):
         unknown = question.fields.get("unknown", "stride")

@@ -7,7 +7,7 @@ from ..arithmetic import conv as ar
 from ..arithmetic.mistakes import distinct_mistakes
 from ..core.record import Check
 from ..generate.reference import Conv
-from . import QuestionType, register
+from . import QuestionType, lab_input, register
 from .common import draft
 from .fields import DILATION, Bounds, dim_space, image, kernel, op_field
 
@@ -24,6 +24,10 @@ class SamePadding(QuestionType):
     def spaces(self, question, bank):
         # The padding is the unknown: the question is drawn with 'same' and answered with numbers.
         return replace(super().spaces(question, bank), strides=[(1,) * self.ndim(question)], paddings=["same"])
+
+    def lab(self, draft) -> list[str]:
+        """The input only: the padding is the answer."""
+        return [lab_input(draft.params)]
 
     def build(self, question, bank, config, content, version, number):
         pads = [ar.same_padding(k, d) for k, d in zip(config.kernel_shape, config.dilation)]

@@ -13,7 +13,7 @@ from ..arithmetic.conv import shape_text
 from ..core.errors import InvalidConfiguration
 from ..core.record import Check
 from ..generate.reference import Stack
-from . import QuestionType, register
+from . import QuestionType, lab_input, register
 from .common import draft, scalar_space
 from .fields import choice, image, layers_field
 
@@ -130,6 +130,11 @@ class StackQuestion(QuestionType):
                                                              f"measure this stack's receptive field; allowed: "
                                                              f"stacks it can measure (at most {MAX_PROBE})")
         return StackSpaces(sizes, layers)
+
+    def lab(self, draft) -> list[str]:
+        """The input and the layers, in order, as one nn.Sequential."""
+        return [lab_input(draft.params), "layer = nn.Sequential(",
+                *(f"    {call}," for call in draft.context["layers"]), ")"]
 
     def build(self, question, bank, config, content, version, number):
         ask = question.fields.get("ask", "output_size")

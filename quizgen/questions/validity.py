@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..arithmetic import conv as ar
-from . import QuestionType, register
+from . import QuestionType, lab_input, register
 from .common import draft, shape_check
 from .fields import RULES, Bounds, conv_fields
 
@@ -24,6 +24,11 @@ class Validity(QuestionType):
         # dilation: torch derives a negative padding from them and its error names the wrong rule.
         same_artifact = config.padding == "same" and (min(config.kernel_shape) <= 0 or min(config.dilation) <= 0)
         return len(reasons) <= 1 and not same_artifact
+
+    def lab(self, draft) -> list[str]:
+        """The input, and the layer in a comment: torch may refuse it (that is the question), and the notebook
+        must run top to bottom."""
+        return [lab_input(draft.params), f"# layer = {draft.context['call']}"]
 
     def build(self, question, bank, config, content, version, number):
         reasons = config.reasons()

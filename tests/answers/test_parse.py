@@ -192,3 +192,15 @@ def test_every_notation_an_lms_is_given_reads_back_as_the_value(kind, value):
         read = parse(kind, text, value)
         assert isinstance(read, Parsed), (kind, text, read)
         assert read.value == value, (kind, text, read.value)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_each_kind_python_example_in_an_answer_cell_reads_as_its_key(kind):
+    """A lab notebook's answer cell shows the kind's Python example; written there, it is the kind's key."""
+    from quizgen.grade.notebooks import answer_of
+
+    example = KINDS[kind].python
+    assert example, f"{kind} declares no Python example"
+    text = answer_of(f"respuesta_1 = {example}", None, ("respuesta_1",))
+    want = EXPECTED[kind]["value"] if kind == "choice" else EXPECTED[kind]
+    assert value(kind, text, EXPECTED[kind]) == want

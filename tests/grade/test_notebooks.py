@@ -1,0 +1,298 @@
+"""Grading lab notebooks: filled as students fill them, downloaded as an LMS zips them (nested folders, any
+names, a broken file, a copy moved to another student), graded to exact scores computed from the key, every
+file accounted for, nothing a student wrote ever run, and graded copies returned valid."""
+import csv
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import SEED_BANK, run_cli
+
+from quizgen.grade.notebooks import answer_of, safe_relative
+
+STUDENTS = ["ana@uni.es", "José Pérez", "00123", "li"]
+
+
+# --- reading an answer cell as text -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("source, outputs, expected", [
+    ("respuesta_2 = None", None, None),
+    ("# Pregunta 2: escriba su respuesta\nrespuesta_2 = None\n", None, None),
+    ("", None, None),
+    ("# only a comment", None, None),
+    ("respuesta_2 = ...", None, None),
+    ("(3, 3)", None, "(3, 3)"),
+    ("respuesta = (3, 3)", None, "(3, 3)"),
+    ("respuesta_2: tuple = (3, 3)", None, "(3, 3)"),
+    ("torch.Size([3, 3])", None, "torch.Size([3, 3])"),
+    ("respuesta_1 = tensor([[-4., 0., 4.],\n        [-4., 0., 4.]])", None, "tensor([[-4., 0., 4.],\n        [-4., 0., 4.]])"),
+    ('respuesta_3 = "b"', None, "b"),
+    ("respuesta_3 = b", None, "b"),
+    ("respuesta_2 = 3x3", None, "3x3"),
+    ("3x3", None, "3x3"),
+    ("respuesta_2 = '3 x 3'", None, "3 x 3"),
+    ("respuesta_5 = -1.5", None, "-1.5"),
+    ("respuesta_5 = 8/3", None, "8/3"),
+    # the placeholder's variable wins over other lines of the cell
+    ("respuesta_2 = (3, 3)\nprint(respuesta_2)", None, "(3, 3)"),
+    # code that computes the answer: the output the notebook saved, else the code itself (unreadable)
+    ("layer(x).shape", [{"output_type": "execute_result", "data": {"text/plain": "torch.Size([1, 1, 3, 3])"},
+                         "execution_count": 3, "metadata": {}}], "torch.Size([1, 1, 3, 3])"),
+    ("print(layer(x).shape)", [{"output_type": "stream", "name": "stdout", "text": ["torch.Size([3, 3])\n"]}],
+     "torch.Size([3, 3])"),
+    ("layer(x).shape", None, "layer(x).shape"),
+    ("import os\nos.remove('precious.txt')", None, "os.remove('precious.txt')"),
+    (["respuesta_2 = (", "3, 3)"], None, "(3, 3)"),         # the source as a list of lines
+])
+def test_an_answer_cell_is_read_as_text(source, outputs, expected):
+    names = ("respuesta_2", "answer_2")
+    assert answer_of(source, outputs, names) == expected
+
+
+@pytest.mark.parametrize("name, safe", [
+    ("../../etc/passwd", "etc/passwd"), ("/abs/x.ipynb", "abs/x.ipynb"), ("C:\\Users\\a\\x.ipynb", "Users/a/x.ipynb"),
+    ("Ana_1_assignsubmission_file_/lab.ipynb", "Ana_1_assignsubmission_file_/lab.ipynb"), ("..", "notebook.ipynb"),
+])
+def test_graded_copies_never_leave_the_output_folder(name, safe):
+    assert safe_relative(name).as_posix() == safe
+
+
+# --- a course ---------------------------------------------------------------------------------------------
+
+def cells_of(nb):
+    return {c.metadata.quizgen.question: c for c in nb.cells
+            if c.cell_type == "code" and "role" not in c.metadata.get("quizgen", {"role": 1})}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """The seed lab handed out as notebooks to a roster, and its key."""
+    folder = tmp_path_factory.mktemp("lab")
+    (folder / "roster.csv").write_text("student_id,name\n" + "".join(f"{s},{s}\n" for s in STUDENTS),
+                                       encoding="utf-8")
+    result = run_cli("generate", SEED_BANK, "--roster", folder / "roster.csv", "--format", "ipynb",
+                     "--out", folder / "out")
+    assert result.returncode == 0, result.stderr
+    key = json.loads((folder / "out/key.json").read_text(encoding="utf-8"))
+    handed = {}
+    for path in (folder / "out/handout").rglob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        handed[nb.metadata.quizgen.student_id] = nb
+    return folder, {v["version"]: v for v in key["versions"]}, handed
+
+
+def filled(nb, answers: dict):
+    """A copy of a handed-out notebook with these answer cells' sources."""
+    copy = nbformat.from_dict(json.loads(nbformat.writes(nb)))
+    cells = cells_of(copy)
+    for question, source in answers.items():
+        cells[question].source = source
+    return copy
+
+
+def points_of(version: dict, questions) -> float:
+    return sum(q["points"] for q in version["questions"] if q["id"] in questions)
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_zip_of_notebooks_is_graded_to_exact_scores_every_file_accounted_for(course, tmp_path):
+    folder, key, handed = course
+    ana, jose, numbered, li = (key[s] for s in STUDENTS)
+    right = {q["id"]: f"respuesta_{q['number']} = {q['answer']['text']!r}" for q in ana["questions"]}
+    half = [q["id"] for q in jose["questions"]][::2]
+    jose_answers = {q["id"]: f"respuesta_{q['number']} = {q['answer']['text']!r}" for q in jose["questions"]
+                    if q["id"] in half}
+    # li moved ana's notebook to their own name (the metadata edited): detected
+    tampered = filled(handed["ana@uni.es"], right)
+    tampered.metadata.quizgen.student_id = "li"
+    tampered.metadata.quizgen.version = "li"
+    archive = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("Ana Ruiz_101_assignsubmission_file_/Copy of lab.ipynb", nbformat.writes(filled(handed["ana@uni.es"], right)))
+        z.writestr("José Pérez_102_assignsubmission_file_/deep/er/lab-José.ipynb",
+                   nbformat.writes(filled(handed["José Pérez"], jose_answers)))
+        z.writestr("00123_103_assignsubmission_file_/lab.ipynb", nbformat.writes(handed["00123"]))   # untouched
+        z.writestr("Li_104_assignsubmission_file_/lab.ipynb", nbformat.writes(tampered))
+        z.writestr("Li_104_assignsubmission_file_/broken.ipynb", nbformat.writes(handed["li"])[:500])
+        z.writestr("Li_104_assignsubmission_file_/notes.txt", "my notes")
+        z.writestr("__MACOSX/Li_104_assignsubmission_file_/._lab.ipynb", b"\x00\x05\x16\x07")
+    result = run_cli("grade", SEED_BANK, archive, "--roster", folder / "roster.csv", "--json",
+                     "--out", tmp_path / "grades")
+    assert result.returncode == 1, result.stderr            # graded, with files rejected
+    summary = json.loads(result.stdout)
+    assert summary["rows"] == 6 and summary["graded"] == 3 and len(summary["rejected"]) == 3
+    reasons = {r["file"]: r["reason"] for r in summary["rejected"]}
+    assert reasons == {"Li_104_assignsubmission_file_/lab.ipynb": "bad_signature",
+                       "Li_104_assignsubmission_file_/broken.ipynb": "not_a_notebook",
+                       "Li_104_assignsubmission_file_/notes.txt": "not_a_notebook"}
+    assert any("__MACOSX" in note for note in summary["notes"])
+    assert summary["missing_students"] == ["li"]
+    grades = {row["student_id"]: row for row in read_csv(tmp_path / "grades/grades.csv")}
+    assert float(grades["ana@uni.es"]["score"]) == ana["max_score"]
+    assert float(grades["José Pérez"]["score"]) == points_of(jose, half)
+    assert float(grades["00123"]["score"]) == 0
+    assert summary["blank_answers"] == len(numbered["questions"]) + len(jose["questions"]) - len(half)
+    answers = read_csv(tmp_path / "grades/answers.csv")
+    assert {row["file"] for row in answers} == {"Ana Ruiz_101_assignsubmission_file_/Copy of lab.ipynb",
+                                                "José Pérez_102_assignsubmission_file_/deep/er/lab-José.ipynb",
+                                                "00123_103_assignsubmission_file_/lab.ipynb"}
+    rejected = read_csv(tmp_path / "grades/rejected.csv")
+    assert list(rejected[0]) == ["file", "student_id", "version", "reason", "detail"]
+    gradebook = read_csv(tmp_path / "grades/gradebook-moodle.csv")
+    assert {row["ID number"] for row in gradebook} == {"ana@uni.es", "José Pérez", "00123"}
+
+
+def test_code_in_an_answer_cell_is_never_run(course, tmp_path):
+    folder, key, handed = course
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    first = key["li"]["questions"][0]
+    code = f"import os\nos.remove({str(precious)!r})\nrespuesta_{first['number']} = 1"
+    nb = filled(handed["li"], {first["id"]: f"import os\nos.remove({str(precious)!r})",
+                               key["li"]["questions"][1]["id"]: code})
+    (tmp_path / "in").mkdir()
+    nbformat.write(nb, tmp_path / "in/lab.ipynb")
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--json",
+                     "--out", tmp_path / "grades")
+    assert result.returncode == 0, result.stderr
+    assert precious.read_text() == "keep me"
+    rows = {r["question"]: r for r in read_csv(tmp_path / "grades/answers.csv")}
+    assert rows[first["id"]]["status"] == "malformed"
+    assert rows[first["id"]]["answer"] == f"os.remove({str(precious)!r})"
+
+
+def test_two_notebooks_of_one_student_are_handled_like_duplicate_rows(course, tmp_path):
+    folder, key, handed = course
+    ana = key["ana@uni.es"]
+    right = {q["id"]: f"respuesta_{q['number']} = {q['answer']['text']!r}" for q in ana["questions"]}
+    (tmp_path / "in/a").mkdir(parents=True)
+    older, newer = tmp_path / "in/a/lab.ipynb", tmp_path / "in/a/lab (1).ipynb"
+    nbformat.write(filled(handed["ana@uni.es"], right), older)
+    nbformat.write(handed["ana@uni.es"], newer)        # handed in again, empty: the answers count
+    os.utime(older, (1_700_000_000, 1_700_000_000))
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--json",
+                     "--out", tmp_path / "grades")
+    summary = json.loads(result.stdout)
+    assert [(r["file"], r["reason"]) for r in summary["rejected"]] == [("a/lab (1).ipynb", "duplicate")]
+    assert summary["mean_score"] == ana["max_score"]
+
+
+def test_notebooks_whose_metadata_an_editor_dropped_are_still_read(course, tmp_path):
+    """Some editors keep neither the notebook's nor the cells' metadata: the title cell's signed comment and
+    the placeholders' variables are enough."""
+    folder, key, handed = course
+    version = key["José Pérez"]
+    second = version["questions"][1]
+    nb = filled(handed["José Pérez"], {second["id"]: f"respuesta_{second['number']} = {second['answer']['text']!r}"})
+    nb.metadata = {"kernelspec": nb.metadata.kernelspec}
+    for cell in nb.cells:
+        cell.metadata = {}
+    (tmp_path / "in").mkdir()
+    nbformat.write(nb, tmp_path / "in/lab.ipynb")
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--json",
+                     "--out", tmp_path / "grades")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["mean_score"] == second["points"]
+
+
+def test_signatures_are_checked_with_the_key_json_on_another_machine(course, tmp_path):
+    folder, key, handed = course
+    (tmp_path / "in").mkdir()
+    nbformat.write(handed["li"], tmp_path / "in/lab.ipynb")
+    elsewhere = {**os.environ, "QUIZGEN_CONFIG": str(tmp_path / "another-machine")}
+    result = run_cli("grade", "--key", folder / "out/key.json", tmp_path / "in", "--json", "--out", tmp_path / "g",
+                     env=elsewhere)
+    assert result.returncode == 0, result.stderr
+    # with the bank alone, that machine has no key to check them with: said, nothing graded
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--out",
+                     tmp_path / "g2", env=elsewhere)
+    assert result.returncode == 2 and "--key" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "g2").exists()
+    # another instructor's key: every notebook refused, naming the key
+    other = {**os.environ, "QUIZGEN_SIGNING_KEY": "12" * 32}
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--out",
+                     tmp_path / "g3", env=other)
+    assert result.returncode == 2 and "bad_signature" in result.stderr and "signing key" in result.stderr
+
+
+def test_graded_copies_carry_feedback_and_stay_valid(course, tmp_path):
+    folder, key, handed = course
+    version = key["00123"]
+    first, second = version["questions"][:2]
+    wrong = {first["id"]: "respuesta_1 = [[0]]", second["id"]: f"respuesta_2 = {second['answer']['text']!r}"}
+    nb = filled(handed["00123"], wrong)
+    del nb.cells[[c.metadata.get("quizgen", {}).get("question") for c in nb.cells].index(version["questions"][2]["id"])
+                 + 1]                                            # the third answer cell, deleted
+    (tmp_path / "in/sub").mkdir(parents=True)
+    nbformat.write(nb, tmp_path / "in/sub/mine.ipynb")
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--return-notebooks",
+                     "--json", "--out", tmp_path / "g")
+    assert result.returncode == 0, result.stderr
+    copy = tmp_path / "g/returned/sub/mine.ipynb"
+    back = nbformat.read(copy, as_version=4)
+    nbformat.validate(back)
+    feedback = [c for c in back.cells if "feedback" in c.metadata.get("quizgen", {})]
+    assert [c.metadata.quizgen.feedback for c in feedback] == [q["id"] for q in version["questions"]]
+    for cell in feedback:                      # each right after its answer cell (or its question's, if deleted)
+        before = back.cells[back.cells.index(cell) - 1]
+        assert before.metadata.get("quizgen", {}).get("question") == cell.metadata.quizgen.feedback
+    assert second["answer"]["text"] in feedback[1].source
+    assert "no se encontró la celda de respuesta" in feedback[2].source.lower()
+    graded = next(c for c in back.cells if c.metadata.get("quizgen", {}).get("graded"))
+    assert f"{second['points']:g} / {version['max_score']:g}" in graded.source
+    with zipfile.ZipFile(tmp_path / "g/returned.zip") as z:
+        assert z.namelist() == ["sub/mine.ipynb"] and z.read("sub/mine.ipynb") == copy.read_bytes()
+    # a graded copy handed in again grades the same
+    result = run_cli("grade", SEED_BANK, tmp_path / "g/returned", "--roster", folder / "roster.csv", "--json",
+                     "--out", tmp_path / "g2")
+    assert json.loads(result.stdout)["mean_score"] == second["points"]
+
+
+def test_versions_notebooks_take_the_student_from_the_id_cell(tmp_path):
+    assert run_cli("generate", SEED_BANK, "--versions", 2, "--format", "ipynb", "--out", tmp_path / "out").returncode == 0
+    key = json.loads((tmp_path / "out/key.json").read_text(encoding="utf-8"))
+    (tmp_path / "in").mkdir()
+    for n, version in enumerate(key["versions"], 1):
+        nb = nbformat.read(tmp_path / f"out/handout/v{n}/lab-v{n}.ipynb", as_version=4)
+        idcell = next(c for c in nb.cells if c.metadata.get("quizgen", {}).get("role") == "student_id")
+        idcell.source = f'id_estudiante = "A0{n}"' if n == 1 else 'id_estudiante = ""'
+        q = version["questions"][0]
+        cells_of(nb)[q["id"]].source = f"respuesta_1 = {q['answer']['text']}"
+        nbformat.write(nb, tmp_path / f"in/{n}.ipynb")
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--json", "--out", tmp_path / "g")
+    summary = json.loads(result.stdout)
+    assert result.returncode == 1
+    assert [(r["file"], r["reason"]) for r in summary["rejected"]] == [("2.ipynb", "missing_student_id")]
+    assert "id cell" in summary["rejected"][0]["detail"]
+    grades = read_csv(tmp_path / "g/grades.csv")
+    assert [(g["student_id"], g["version"], float(g["score"])) for g in grades] == \
+        [("A01", "v1", key["versions"][0]["questions"][0]["points"])]
+
+
+def test_return_notebooks_needs_notebooks(course, tmp_path):
+    folder, _, _ = course
+    (tmp_path / "s.csv").write_text("student_id,sobel\nli,1\n")
+    result = run_cli("grade", SEED_BANK, tmp_path / "s.csv", "--roster", folder / "roster.csv", "--return-notebooks",
+                     "--out", tmp_path / "g")
+    assert result.returncode == 2 and "--return-notebooks" in result.stderr
+
+
+def test_an_empty_or_unreadable_zip_is_a_clear_error(tmp_path):
+    (tmp_path / "bad.zip").write_bytes(b"PK\x03\x04 not really")
+    result = run_cli("grade", SEED_BANK, tmp_path / "bad.zip", "--versions", 2, "--out", tmp_path / "g")
+    assert result.returncode == 2 and "bad.zip" in result.stderr and "zip" in result.stderr
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("__MACOSX/._a", b"")
+    (tmp_path / "empty.zip").write_bytes(buffer.getvalue())
+    result = run_cli("grade", SEED_BANK, tmp_path / "empty.zip", "--versions", 2, "--out", tmp_path / "g")
+    assert result.returncode == 2 and "no files to grade" in result.stderr
+    assert not Path(tmp_path / "g").exists()
