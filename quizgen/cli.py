@@ -346,7 +346,8 @@ def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
     """One screen: what was graded, what was not and why, where the reports are."""
     rejected = summary["rejected"]
     superseded = sum(r["reason"] == "duplicate" for r in rejected)
-    lines = [f"{source}: {summary['rows']} rows: {summary['graded']} graded, {len(rejected)} rejected"
+    unit = "files" if summary.get("by_file") else "rows"
+    lines = [f"{source}: {summary['rows']} {unit}: {summary['graded']} graded, {len(rejected)} rejected"
              + (f" ({superseded} superseded by a later submission)" if superseded else "")
              + (f", {summary['unused']} unused" if summary.get("unused") else "")]
     for note in summary.get("notes", []):

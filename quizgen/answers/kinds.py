@@ -122,7 +122,7 @@ def _set_right(got, want, policy) -> tuple[int, int]:
 # --- the registry ------------------------------------------------------------------------------------
 
 SHAPE_SYNTAX = ("3x4", "3×4", "3 x 4", "3X4", "3*4", "(3, 4)", "[3,4]", "3 4", "3,4", "3, 4", "3;4",
-                "torch.Size([3, 4])", "３ｘ４")
+                "torch.Size([3, 4])", "３ｘ４", "torch.Size([1, 1, 3, 4])", "torch.Size([1, 3, 4])")
 KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
     AnswerKind("shape", P.parse_shape, lambda g, w, p: (sum(a == b for a, b in zip(g, w)), len(w)),
                shape_text, _shape_notations,
@@ -145,7 +145,8 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
                decimals=True, whole_mistakes=True, key=[[1, 2, 3], [4, 5, 6]],
                syntax=("[[1, 2, 3], [4, 5, 6]]", "((1, 2, 3), (4, 5, 6))", "[1 2 3; 4 5 6]", "1 2 3; 4 5 6",
                        "1 2 3\n4 5 6", "tensor([[1., 2., 3.], [4., 5., 6.]])",
-                       "array([[1, 2, 3],\n       [4, 5, 6]])", "[[1,2,3],[4,5,6]]", "1,5 2 3; 4 5 6"),
+                       "array([[1, 2, 3],\n       [4, 5, 6]])", "[[1,2,3],[4,5,6]]", "1,5 2 3; 4 5 6",
+                       "tensor([[[[1., 2., 3.],\n          [4., 5., 6.]]]], grad_fn=<ConvolutionBackward0>)"),
                summary="a conv2d's output values: rows of numbers", shape=_matrix_shape, grid=_matrix_shape,
                python="[[1, 2, 3], [4, 5, 6]]"),
     AnswerKind("sequence", P.parse_sequence,

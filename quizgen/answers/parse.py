@@ -16,9 +16,10 @@ _TRANSLATE = str.maketrans({"−": "-", "–": "-", "—": "-", "\u00a0": " ", "
                             "×": "x", "✕": "x", "＊": "*", "；": ";", "，": ",", "（": "(", "）": ")",
                             "［": "[", "］": "]", "\r": "\n"})
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*|,[0-9]+)?|[.,][0-9]+)(?:[eE][+-]?[0-9]{1,3})?(?:/[0-9]+)?")   # 4. as numpy prints it
-# What torch and numpy print around values: tensor([[4., 4.]]), array([...], dtype=float32), torch.Size([3, 4]).
-_WRAPPER = re.compile(r"^(?:torch\.|np\.|numpy\.)?(?:tensor|array|size)\((.*?)(?:,\s*(?:dtype|device|requires_grad)"
-                      r"\s*=[^()]*)*\)$", re.IGNORECASE | re.DOTALL)
+# What torch and numpy print around values: tensor([[4., 4.]]), array([...], dtype=float32), torch.Size([3, 4]),
+# tensor([[[[4., 4.]]]], grad_fn=<ConvolutionBackward0>) (a layer's output, as a lab notebook prints it).
+_WRAPPER = re.compile(r"^(?:torch\.|np\.|numpy\.)?(?:tensor|array|size)\((.*?)(?:,\s*(?:dtype|device|requires_grad|"
+                      r"grad_fn)\s*=[^()]*)*\)$", re.IGNORECASE | re.DOTALL)
 _DECIMAL_COMMA = re.compile(r"(?<=[0-9]),(?=[0-9])")
 _MAX_CHARS = 20_000   # an answer longer than this is not an answer; do not spend time on it
 _MAX_MAGNITUDE = 10 ** 100   # beyond this a "number" is noise, and floats would overflow
@@ -114,8 +115,9 @@ def parse_shape(text: str, expected=None, wrong_count: str = "dimensions"):
         parts = re.split(r"\s*[x*]\s*", inner)
     elif ";" in inner:
         parts = inner.split(";")
-    elif "," in inner and len(re.split(r"\s*,\s*", inner)) == ndim:
-        parts = re.split(r"\s*,\s*", inner)       # 3,3 and 3, 3: the comma separates sizes
+    elif "," in inner and len(re.split(r"\s*,\s*", inner)) - ndim in ((0, 1, 2) if wrong_count == "dimensions"
+                                                                      else (0,)):
+        parts = re.split(r"\s*,\s*", inner)       # 3,3 and 3, 3: the comma separates sizes (1, 1, 3, 3: see below)
     else:
         parts = inner.split()                       # 3 3 (and 2,5 3: the comma is part of a number)
     parts = [p.strip() for p in parts]
@@ -124,6 +126,9 @@ def parse_shape(text: str, expected=None, wrong_count: str = "dimensions"):
     values = _numbers([p for p in parts if p])
     if isinstance(values, Malformed):
         return values
+    extra = len(values) - ndim
+    if wrong_count == "dimensions" and extra in (1, 2) and all(v == 1 for v in values[:extra]):
+        values = values[extra:]     # torch.Size([1, 1, 3, 3]): height x width after a batch and a channel of 1
     if len(values) != ndim:
         return Malformed(wrong_count, str(len(values)))
     return Parsed(values)

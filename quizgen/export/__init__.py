@@ -57,11 +57,9 @@ def version_path(version, kind: str, name: str) -> str:
     return f"{KEYS if kind == 'key' else HANDOUT}/{version.folder or version.id}/{name}"
 
 
-class PerVersionTemplates(Format):
-    """A format that renders two templates per version: the problem set (handout/<version>/) and its key
-    (keys/<version>/)."""
+class PerVersion(Format):
+    """A format that writes each version's files apart: ``write`` a part (a range of versions)."""
 
-    extension = ""
     per_version = True
 
     def files(self, quizset, renderer):
@@ -69,6 +67,13 @@ class PerVersionTemplates(Format):
 
     def parts(self, quizset) -> list:
         return version_batches(quizset)
+
+
+class PerVersionTemplates(PerVersion):
+    """A format that renders two templates per version: the problem set (handout/<version>/) and its key
+    (keys/<version>/)."""
+
+    extension = ""
 
     def write(self, quizset, renderer, part):
         words = renderer.words(quizset.language)

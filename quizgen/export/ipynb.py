@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import json
 
-from . import Format, register, version_batches, version_path
+from . import PerVersion, register, version_path
 
 NOTEBOOK_FORMAT = "quizgen-notebook/1"
 METADATA = "quizgen"                 # the key of quizgen's metadata, in the notebook's and in its cells'
@@ -36,19 +36,12 @@ def notebook_name(version) -> str:
 
 
 @register
-class Ipynb(Format):
+class Ipynb(PerVersion):
     name = "ipynb"
     help = ("Jupyter/Colab lab notebooks, one per version (per student with --roster), signed; graded from a "
             "folder or .zip of the notebooks handed in")
     writes = "handout/<version>/lab-<version>.ipynb (and key.json, which holds the signing key)"
     needs = "the nbformat library (installed by the set-up)"
-    per_version = True
-
-    def files(self, quizset, renderer):
-        return self.write(quizset, renderer, range(len(quizset.versions)))
-
-    def parts(self, quizset) -> list:
-        return version_batches(quizset)
 
     def write(self, quizset, renderer, part):
         import nbformat  # noqa: PLC0415 - only notebooks need it
@@ -99,6 +92,8 @@ def build_notebook(quizset, version, renderer):
 
     mark = json.dumps(identity, sort_keys=True, ensure_ascii=True)
     cells = [markdown("title", "title.md.j2", {"role": "title"}, identity=f"<!-- {IDENTITY_MARK} {mark} -->")]
+    if quizset.bank.instructions:
+        cells.append(markdown("instructions", "instructions.md.j2", {"role": "instructions"}))
     if quizset.bank.torch_cells:
         cells.append(code("setup", "import torch\nfrom torch import nn", {"role": "setup"}))
     if student is None:

@@ -125,6 +125,10 @@ class Placer:
         student or version was read ("" when written as handed out)."""
         if row.problem:
             return row, row.reason or "malformed_row", row.problem
+        if row.file and row.fingerprint and self.accepted is not None:
+            other = self._other_quiz(row.fingerprint)     # a notebook of another quiz says so before all else
+            if other:
+                return row, "other_quiz", other
         if not row.student_id:
             return row, "missing_student_id", ("the notebook's student id cell is empty" if row.file else
                                                "the row has no student id")
@@ -191,7 +195,7 @@ def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
     ambiguous = 0
     for position, row in enumerate(rows):
         count += 1
-        if not row.student_id and not row.answers and not row.problem:
+        if not row.student_id and not row.answers and not row.problem and not row.file:
             result.unused.append((position, row.line))      # a row of the sheet nobody filled in
             continue
         placed, reason, detail = placer.place(row)
@@ -456,7 +460,8 @@ def _provenance(source: SubmissionFile, expected: Fingerprint | None, question_i
     with), and with --regrade the questions changed since the file was made and how the bank differs. A file
     made for another quiz is refused whole (exit 2): naming what differs."""
     counts = source.fingerprints()
-    name = "the file" if isinstance(source, JsonSubmissions) else "the sheet"     # the error is located at it
+    name = "the file" if isinstance(source, JsonSubmissions) else \
+        "the notebooks" if not isinstance(source, TableSubmissions) else "the sheet"   # the error is located at it
     if source.has_fingerprint and not counts and isinstance(source, TableSubmissions):
         raise QuizgenError("the fingerprint column is empty in every row (cleared?): the sheet cannot be checked "
                            "against the quiz it was made for; copy the column back from responses.csv, or delete "

@@ -61,7 +61,8 @@ class NotebookSource:
             except (zipfile.BadZipFile, OSError) as error:
                 raise QuizgenError(f"not a readable zip file ({error}); give the zip the LMS downloaded, or the "
                                    "folder it unzips to", file=path) from None
-            self.entries = sorted((Entry(i.filename, i.file_size, _zip_time(i.date_time)) for i in infos),
+            self.members = {_zip_name(i): i.filename for i in infos}
+            self.entries = sorted((Entry(_zip_name(i), i.file_size, _zip_time(i.date_time)) for i in infos),
                                   key=lambda e: e.name)
         elif self.kind == "folder":
             found = []
@@ -83,8 +84,19 @@ class NotebookSource:
         p = Path(self.path)
         if self.kind == "zip":
             with zipfile.ZipFile(p) as archive:
-                return archive.read(name)
+                return archive.read(self.members[name])
         return (p / name).read_bytes() if self.kind == "folder" else p.read_bytes()
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """An entry's name as its maker wrote it: a name in UTF-8 without the zip's UTF-8 flag (macOS's Archive
+    Utility, older Windows tools) is read by Python as code page 437 (José as Jos├⌐); read it as UTF-8."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
 
 
 def _zip_time(date_time: tuple) -> datetime | None:
@@ -152,7 +164,8 @@ def signature_problem(identity: dict, keys: list) -> str:
         return (f"signed with the signing key {str(identity.get('key_id'))[:12]!r}, not with this quiz's ({held}): "
                 "made by another quizgen set-up (grade with the key.json of the run that wrote it: --key)")
     if not key.verifies(signed_fields(*fields, student), identity.get("signature")):
-        return ("its signature does not match its quiz, version and student: its quizgen metadata was edited "
+        claims = f"student {student!r}, version {fields[1]!r}" if student is not None else f"version {fields[1]!r}"
+        return (f"its signature does not match what its quizgen metadata says ({claims}): the metadata was edited "
                 "(the notebook of another student or version?)")
     return ""
 
@@ -173,15 +186,15 @@ def answer_of(source: str, outputs: list | None = None, names: tuple = ()) -> st
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return _loose(source)
+        return _loose(source, names)
     statements = tree.body
     if not statements:
         return None                     # comments only: the placeholder's, or a cleared cell
     named = [s for s in statements if _assigns(s, names)]
-    chosen = named[-1] if named else next((s for s in reversed(statements)
-                                           if isinstance(s, (ast.Assign, ast.AnnAssign, ast.Expr))), None)
-    if chosen is None:
-        return _stripped(source)
+    last = statements[-1]
+    chosen = named[-1] if named else last if isinstance(last, (ast.Assign, ast.AnnAssign, ast.Expr)) else None
+    if chosen is None:                  # code ending in a block (with, for, if): what it printed, if anything
+        return _output_text(outputs or []) or _stripped(source)
     node = chosen.value
     if node is None or (isinstance(node, ast.Constant) and (node.value is None or node.value is Ellipsis)):
         return None
@@ -239,13 +252,19 @@ def _stripped(source: str) -> str | None:
     return "\n".join(lines).strip() or None
 
 
-def _loose(source: str) -> str | None:
-    """Text that is not Python: comment lines dropped, a leading ``name =`` dropped, quotes around it too."""
+def _loose(source: str, names: tuple = ()) -> str | None:
+    """Text that is not Python (``respuesta_2 = 3x3``): comment lines dropped; from the last line that
+    assigns the placeholder's variable (``names``) on, or else the text after a leading ``name =``; quotes
+    around it dropped too."""
     text = _stripped(source)
     if text is None:
         return None
-    match = re.match(r"^[A-Za-z_]\w*\s*=(?!=)\s*(.*)$", text, re.S)
-    if match:
+    lines = text.splitlines()
+    pattern = re.compile(r"^\s*(?:" + "|".join(map(re.escape, names)) + r")\s*=(?!=)\s*(.*)$") if names else None
+    at = next((i for i in range(len(lines) - 1, -1, -1) if pattern and pattern.match(lines[i])), None)
+    if at is not None:
+        text = "\n".join([pattern.match(lines[at]).group(1), *lines[at + 1:]]).strip()
+    elif match := re.match(r"^[A-Za-z_]\w*\s*=(?!=)\s*(.*)$", text, re.S):
         text = match.group(1).strip()
     text = text.rstrip(";").strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
@@ -300,9 +319,9 @@ def _names(identity: dict, question: str) -> tuple:
 
 
 def answer_cells(notebook: dict, identity: dict) -> dict[str, int]:
-    """Question id -> the index of its answer cell: the code cell whose metadata names it (the last that holds
-    an answer, where a student copied the cell), else the code cell that assigns the placeholder's variable
-    (an editor dropped the metadata)."""
+    """Question id -> the index of its answer cell: of the code cells whose metadata names it or that assign
+    the placeholder's variable (``respuesta_2 = ...``: an editor dropped the metadata, or the student wrote the
+    answer in a cell of their own), the last that holds an answer (else the last)."""
     found: dict[str, list[int]] = {}
     for index, cell in enumerate(notebook["cells"]):
         if cell.get("cell_type") != "code":
@@ -312,15 +331,16 @@ def answer_cells(notebook: dict, identity: dict) -> dict[str, int]:
             found.setdefault(role["question"], []).append(index)
     questions = identity.get("questions") if isinstance(identity.get("questions"), list) else []
     for question in questions:
-        if question in found or not isinstance(question, str):
+        if not isinstance(question, str):
             continue
         names = _names(identity, question)
         for index, cell in enumerate(notebook["cells"]):
-            if cell.get("cell_type") == "code" and re.search(
+            if cell.get("cell_type") == "code" and index not in found.get(question, []) and re.search(
                     r"^\s*(" + "|".join(map(re.escape, names)) + r")\s*=", _text(cell.get("source")), re.M):
                 found.setdefault(question, []).append(index)
     chosen = {}
     for question, indexes in found.items():
+        indexes = sorted(indexes)
         filled = [i for i in indexes if answer_of(notebook["cells"][i].get("source")) is not None]
         chosen[question] = (filled or indexes)[-1]
     return chosen
@@ -397,9 +417,9 @@ def _rejected(line: int, name: str, detail: str) -> Submission:
 
 class NotebookReturner:
     """Writes each graded student's notebook back with the feedback in it: after the title cell, the score;
-    after each answer cell, a Markdown cell with its verdict, diagnosis and worked solution (feedback/<student>.md's
-    section, without the question, which is just above). Under returned/, at the path the notebook had in the folder or zip (an LMS
-    matches files returned in a zip by those names)."""
+    after each answer cell, a Markdown cell with its verdict, diagnosis and worked solution (the section of
+    feedback/<student>.md, without the question, which is just above). Under returned/, at the path the
+    notebook had in the folder or zip (an LMS matches files returned in a zip by those names)."""
 
     FOLDER = "returned"
 
@@ -410,6 +430,8 @@ class NotebookReturner:
         name = student.submission.file
         notebook, _ = load_notebook(self.source.read(name))
         identity = identity_of(notebook) or {}
+        # a graded copy handed in again: its old feedback goes, the new replaces it
+        notebook["cells"] = [c for c in notebook["cells"] if not {"feedback", "graded"} & set(_role(c))]
         cells = notebook["cells"]
         answer_at = answer_cells(notebook, identity)
         with_ids = notebook.get("nbformat", 4) == 4 and notebook.get("nbformat_minor", 0) >= 5
@@ -432,7 +454,8 @@ class NotebookReturner:
                                and _role(c).get("role") == "prompt"), len(cells) - 1)
                 where, text = prompt, f"{words.notebook_not_found}\n\n{section}"
             inserts.append((where, number, cell(text.strip() + "\n", {"feedback": question}, f"feedback-{number}")))
-        title = next((i for i, c in enumerate(cells) if _role(c).get("role") == "title"), -1)
+        title = next((i for i, c in enumerate(cells) if _role(c).get("role") == "title"
+                      or (c.get("cell_type") == "markdown" and _IDENTITY.search(_text(c.get("source"))))), -1)
         summary = renderer.render("ipynb/graded.md.j2", s=student, w=words, lang=lang).strip() + "\n"
         inserts.append((title, 0, cell(summary, {"graded": True}, "graded")))
         for where, _, made in sorted(inserts, key=lambda x: (x[0], x[1]), reverse=True):

@@ -158,7 +158,8 @@ class ReportWriter:
             handle.close()
         where = "file" if self.by_file else "line"
         rejected = [[where, "student_id", "version", "reason", "detail"]]
-        rejected += [[r.submission.file or r.submission.line, r.submission.student_id, r.submission.version, r.reason, r.detail]
+        rejected += [[r.submission.file or r.submission.line, r.submission.student_id, r.submission.version, r.reason,
+                      r.detail]
                      for r in accounting.rejected]
         self.staging.write("rejected.csv", csv_bytes(rejected))
         stats = self.stats.result()
@@ -185,6 +186,8 @@ class ReportWriter:
             "missing_students": accounting.missing[:MISSING_KEPT],
             "missing_count": len(accounting.missing),
         }
+        if self.by_file:
+            summary["by_file"] = True                 # one submission per file (notebooks): rows are files
         if self.context.returner is not None:
             summary["returned"] = self.graded         # graded copies written (returned/, returned.zip)
         self.staging.write("summary.json", json_bytes(summary))

@@ -13,7 +13,7 @@
   const NUMBER = /^[+-]?(?:[0-9]+(?:\.[0-9]*|,[0-9]+)?|[.,][0-9]+)(?:[eE][+-]?[0-9]{1,3})?(?:\/[0-9]+)?$/;
   // Python's IGNORECASE also matches i with ı and İ (NFKC has already folded ſ and the Kelvin sign).
   const WRAPPER = new RegExp(String.raw`^(?:torch\.|np\.|numpy\.)?(?:tensor|array|s[iıİ]ze)\(([^]*?)(?:,${S}*` +
-    String.raw`(?:dtype|dev[iıİ]ce|requ[iıİ]res_grad)${S}*=[^()]*)*\)$`, "i");
+    String.raw`(?:dtype|dev[iıİ]ce|requ[iıİ]res_grad|grad_fn)${S}*=[^()]*)*\)$`, "i");
   const AROUND_X = new RegExp(`${S}*[x*]${S}*`), AROUND_COMMA = new RegExp(`${S}*,${S}*`);
   const CELL_SEPARATORS = new RegExp(`[${WS},]+`);
   const NUMBER_SEPARATORS = new RegExp(`[${WS};]+|,(?![0-9])|(?<![0-9]),`);
@@ -96,14 +96,20 @@
     let parts;
     if (/[x*]/.test(inner)) parts = inner.split(AROUND_X);
     else if (inner.includes(";")) parts = inner.split(";");
-    else if (inner.includes(",") && inner.split(AROUND_COMMA).length === ndim) parts = inner.split(AROUND_COMMA);
+    else if (inner.includes(",") && (wrongCount ? [0] : [0, 1, 2]).includes(inner.split(AROUND_COMMA).length - ndim)) {
+      parts = inner.split(AROUND_COMMA);
+    }
     else parts = words(inner);
     parts = parts.map(strip);
     if (parts.includes("") && parts.length > 1) return malformed("missing_size");
     const values = numbers(parts.filter(Boolean));
     if (values.malformed) return values;
-    if (values.length !== ndim) return malformed(wrongCount || "dimensions", String(values.length));
-    return parsed(values);
+    // torch.Size([1, 1, 3, 3]): height x width after a batch and a channel of 1
+    let sizes = values;
+    const extra = sizes.length - ndim;
+    if (!wrongCount && (extra === 1 || extra === 2) && sizes.slice(0, extra).every((v) => v === 1)) sizes = sizes.slice(extra);
+    if (sizes.length !== ndim) return malformed(wrongCount || "dimensions", String(sizes.length));
+    return parsed(sizes);
   }
 
   function parseTensorShape(text, expected) { return parseShape(text, expected, "sizes"); }

@@ -29,7 +29,8 @@ STUDENTS = ["ana@uni.es", "José Pérez", "00123", "li"]
     ("respuesta = (3, 3)", None, "(3, 3)"),
     ("respuesta_2: tuple = (3, 3)", None, "(3, 3)"),
     ("torch.Size([3, 3])", None, "torch.Size([3, 3])"),
-    ("respuesta_1 = tensor([[-4., 0., 4.],\n        [-4., 0., 4.]])", None, "tensor([[-4., 0., 4.],\n        [-4., 0., 4.]])"),
+    ("respuesta_1 = tensor([[-4., 0., 4.],\n        [-4., 0., 4.]])", None,
+     "tensor([[-4., 0., 4.],\n        [-4., 0., 4.]])"),
     ('respuesta_3 = "b"', None, "b"),
     ("respuesta_3 = b", None, "b"),
     ("respuesta_2 = 3x3", None, "3x3"),
@@ -47,6 +48,9 @@ STUDENTS = ["ana@uni.es", "José Pérez", "00123", "li"]
     ("layer(x).shape", None, "layer(x).shape"),
     ("import os\nos.remove('precious.txt')", None, "os.remove('precious.txt')"),
     (["respuesta_2 = (", "3, 3)"], None, "(3, 3)"),         # the source as a list of lines
+    ("import os\nrespuesta_2 = 21x21", None, "21x21"),      # not Python: the placeholder's line on
+    ("with torch.no_grad():\n    print(layer(x).shape[-2:])",
+     [{"output_type": "stream", "name": "stdout", "text": "torch.Size([21, 21])\n"}], "torch.Size([21, 21])"),
 ])
 def test_an_answer_cell_is_read_as_text(source, outputs, expected):
     names = ("respuesta_2", "answer_2")
@@ -116,7 +120,8 @@ def test_a_zip_of_notebooks_is_graded_to_exact_scores_every_file_accounted_for(c
     tampered.metadata.quizgen.version = "li"
     archive = tmp_path / "submissions.zip"
     with zipfile.ZipFile(archive, "w") as z:
-        z.writestr("Ana Ruiz_101_assignsubmission_file_/Copy of lab.ipynb", nbformat.writes(filled(handed["ana@uni.es"], right)))
+        z.writestr("Ana Ruiz_101_assignsubmission_file_/Copy of lab.ipynb",
+                   nbformat.writes(filled(handed["ana@uni.es"], right)))
         z.writestr("José Pérez_102_assignsubmission_file_/deep/er/lab-José.ipynb",
                    nbformat.writes(filled(handed["José Pérez"], jose_answers)))
         z.writestr("00123_103_assignsubmission_file_/lab.ipynb", nbformat.writes(handed["00123"]))   # untouched
@@ -154,10 +159,9 @@ def test_code_in_an_answer_cell_is_never_run(course, tmp_path):
     folder, key, handed = course
     precious = tmp_path / "precious.txt"
     precious.write_text("keep me")
-    first = key["li"]["questions"][0]
-    code = f"import os\nos.remove({str(precious)!r})\nrespuesta_{first['number']} = 1"
-    nb = filled(handed["li"], {first["id"]: f"import os\nos.remove({str(precious)!r})",
-                               key["li"]["questions"][1]["id"]: code})
+    first, second = key["li"]["questions"][:2]
+    code = f"import os\nos.remove({str(precious)!r})\nrespuesta_{second['number']} = {second['answer']['text']!r}"
+    nb = filled(handed["li"], {first["id"]: f"import os\nos.remove({str(precious)!r})", second["id"]: code})
     (tmp_path / "in").mkdir()
     nbformat.write(nb, tmp_path / "in/lab.ipynb")
     result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--json",
@@ -167,6 +171,7 @@ def test_code_in_an_answer_cell_is_never_run(course, tmp_path):
     rows = {r["question"]: r for r in read_csv(tmp_path / "grades/answers.csv")}
     assert rows[first["id"]]["status"] == "malformed"
     assert rows[first["id"]]["answer"] == f"os.remove({str(precious)!r})"
+    assert rows[second["id"]]["status"] == "correct"     # the placeholder's assignment, read as text
 
 
 def test_two_notebooks_of_one_student_are_handled_like_duplicate_rows(course, tmp_path):
@@ -250,19 +255,24 @@ def test_graded_copies_carry_feedback_and_stay_valid(course, tmp_path):
     assert f"{second['points']:g} / {version['max_score']:g}" in graded.source
     with zipfile.ZipFile(tmp_path / "g/returned.zip") as z:
         assert z.namelist() == ["sub/mine.ipynb"] and z.read("sub/mine.ipynb") == copy.read_bytes()
-    # a graded copy handed in again grades the same
+    # a graded copy handed in again grades the same, and its old feedback is replaced, not stacked
     result = run_cli("grade", SEED_BANK, tmp_path / "g/returned", "--roster", folder / "roster.csv", "--json",
-                     "--out", tmp_path / "g2")
+                     "--return-notebooks", "--out", tmp_path / "g2")
     assert json.loads(result.stdout)["mean_score"] == second["points"]
+    again = nbformat.read(tmp_path / "g2/returned/sub/mine.ipynb", as_version=4)
+    nbformat.validate(again)
+    assert [c.source for c in again.cells] == [c.source for c in back.cells]
 
 
 def test_versions_notebooks_take_the_student_from_the_id_cell(tmp_path):
-    assert run_cli("generate", SEED_BANK, "--versions", 2, "--format", "ipynb", "--out", tmp_path / "out").returncode == 0
+    result = run_cli("generate", SEED_BANK, "--versions", 2, "--format", "ipynb", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
     key = json.loads((tmp_path / "out/key.json").read_text(encoding="utf-8"))
     (tmp_path / "in").mkdir()
     for n, version in enumerate(key["versions"], 1):
         nb = nbformat.read(tmp_path / f"out/handout/v{n}/lab-v{n}.ipynb", as_version=4)
         idcell = next(c for c in nb.cells if c.metadata.get("quizgen", {}).get("role") == "student_id")
+        nbformat.write(nb, tmp_path / f"in/untouched-{n}.ipynb")
         idcell.source = f'id_estudiante = "A0{n}"' if n == 1 else 'id_estudiante = ""'
         q = version["questions"][0]
         cells_of(nb)[q["id"]].source = f"respuesta_1 = {q['answer']['text']}"
@@ -270,7 +280,10 @@ def test_versions_notebooks_take_the_student_from_the_id_cell(tmp_path):
     result = run_cli("grade", SEED_BANK, tmp_path / "in", "--json", "--out", tmp_path / "g")
     summary = json.loads(result.stdout)
     assert result.returncode == 1
-    assert [(r["file"], r["reason"]) for r in summary["rejected"]] == [("2.ipynb", "missing_student_id")]
+    assert [(r["file"], r["reason"]) for r in summary["rejected"]] == [
+        ("2.ipynb", "missing_student_id"), ("untouched-1.ipynb", "missing_student_id"),
+        ("untouched-2.ipynb", "missing_student_id")]
+    assert summary["rows"] == 4 and summary["unused"] == 0
     assert "id cell" in summary["rejected"][0]["detail"]
     grades = read_csv(tmp_path / "g/grades.csv")
     assert [(g["student_id"], g["version"], float(g["score"])) for g in grades] == \
@@ -296,3 +309,60 @@ def test_an_empty_or_unreadable_zip_is_a_clear_error(tmp_path):
     result = run_cli("grade", SEED_BANK, tmp_path / "empty.zip", "--versions", 2, "--out", tmp_path / "g")
     assert result.returncode == 2 and "no files to grade" in result.stderr
     assert not Path(tmp_path / "g").exists()
+
+
+def test_what_torch_prints_in_a_lab_is_read_as_the_answer(course, tmp_path):
+    """A student of a torch lab answers with what the layer printed: its shape with batch and channel (typed
+    in), its output with grad_fn (the output Jupyter saved under ``layer(x)``). Made with torch here from each
+    question's own data, graded right."""
+    import torch
+
+    folder, key, handed = course
+    version = key["li"]
+    nb = filled(handed["li"], {})
+    cells, asked = cells_of(nb), {}
+    for q in version["questions"]:
+        p = q["params"]
+        if q["type"] not in ("conv_values", "output_size") or isinstance(p["padding"], str):
+            continue
+        layer = torch.nn.Conv2d(1, 1, p["kernel_shape"], stride=p["stride"], padding=p["padding"],
+                                dilation=p["dilation"], bias=False)
+        if "kernel" in p:
+            with torch.no_grad():
+                layer.weight.copy_(torch.tensor(p["kernel"], dtype=torch.float32))
+        x = torch.tensor(p["image"], dtype=torch.float32) if "image" in p else torch.zeros(p["input_shape"])
+        out = layer(x[None, None])
+        if q["type"] == "output_size":
+            cells[q["id"]].source = f"respuesta_{q['number']} = {out.shape!r}"
+        else:
+            assert "grad_fn" in repr(out)
+            cells[q["id"]].source = "layer(x)"
+            cells[q["id"]].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": repr(out)},
+                                                             execution_count=1)]
+        asked[q["id"]] = q["type"]
+    assert set(asked.values()) == {"conv_values", "output_size"}
+    (tmp_path / "in").mkdir()
+    nbformat.write(nb, tmp_path / "in/lab.ipynb")
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--json",
+                     "--out", tmp_path / "g")
+    assert result.returncode == 0, result.stderr
+    rows = {r["question"]: r for r in read_csv(tmp_path / "g/answers.csv")}
+    assert {q: rows[q]["status"] for q in asked} == {q: "correct" for q in asked}
+    assert json.loads(result.stdout)["mean_score"] == points_of(version, asked)
+
+
+def test_zip_names_in_utf8_without_the_utf8_flag_keep_their_accents(course, tmp_path):
+    """macOS's Archive Utility writes names in UTF-8 without saying so: read as UTF-8, not as code page 437."""
+    folder, key, handed = course
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("JosXX Perez_1_assignsubmission_file_/lab.ipynb", nbformat.writes(handed["José Pérez"]))
+    raw = buffer.getvalue().replace(b"JosXX", "José".encode("utf-8"))
+    (tmp_path / "mac.zip").write_bytes(raw)
+    with zipfile.ZipFile(tmp_path / "mac.zip") as z:
+        assert not z.infolist()[0].flag_bits & 0x800
+    result = run_cli("grade", SEED_BANK, tmp_path / "mac.zip", "--roster", folder / "roster.csv",
+                     "--return-notebooks", "--json", "--out", tmp_path / "g")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "g/returned/José Perez_1_assignsubmission_file_/lab.ipynb").is_file()
+    assert read_csv(tmp_path / "g/answers.csv")[0]["file"] == "José Perez_1_assignsubmission_file_/lab.ipynb"
