@@ -346,7 +346,7 @@ def summary_text(summary: dict, source: str, out: str, shown: int = 10) -> str:
     """One screen: what was graded, what was not and why, where the reports are."""
     rejected = summary["rejected"]
     superseded = sum(r["reason"] == "duplicate" for r in rejected)
-    unit = "files" if summary.get("by_file") else "rows"
+    unit = ("file" if summary.get("by_file") else "row") + ("" if summary["rows"] == 1 else "s")
     lines = [f"{source}: {summary['rows']} {unit}: {summary['graded']} graded, {len(rejected)} rejected"
              + (f" ({superseded} superseded by a later submission)" if superseded else "")
              + (f", {summary['unused']} unused" if summary.get("unused") else "")]

@@ -43,6 +43,7 @@ class AnswerKind:
     shape: Callable | None = None
     grid: Callable | None = None
     python: str = ""                 # the key written as a Python value (a lab notebook's answer cell)
+    torch_size_tail: bool = False    # torch.Size([1, 1, H, W]) is read as its last sizes (a layer's output shape)
 
 
 # --- how each kind is written ---------------------------------------------------------------------
@@ -128,7 +129,7 @@ KINDS: dict[str, AnswerKind] = {kind.name: kind for kind in (
                shape_text, _shape_notations,
                lambda v: [(name, size) for name, size in zip(("h", "w"), v)],
                decimals=False, whole_mistakes=False, key=[3, 4], syntax=SHAPE_SYNTAX,
-               summary="[H, W]: an output's height and width", python="(3, 4)"),
+               summary="[H, W]: an output's height and width", python="(3, 4)", torch_size_tail=True),
     AnswerKind("tensor_shape", P.parse_tensor_shape, lambda g, w, p: (sum(a == b for a, b in zip(g, w)), len(w)),
                shape_text, _shape_notations,
                lambda v: [(f"d{n + 1}", size) for n, size in enumerate(v)],

@@ -20,6 +20,7 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*|,[0-9]+)?|[.,][0-9]+)(?:[eE][+-
 # tensor([[[[4., 4.]]]], grad_fn=<ConvolutionBackward0>) (a layer's output, as a lab notebook prints it).
 _WRAPPER = re.compile(r"^(?:torch\.|np\.|numpy\.)?(?:tensor|array|size)\((.*?)(?:,\s*(?:dtype|device|requires_grad|"
                       r"grad_fn)\s*=[^()]*)*\)$", re.IGNORECASE | re.DOTALL)
+_TORCH_SIZE = re.compile(r"^\s*(?:torch\.)?size\s*\(", re.IGNORECASE)
 _DECIMAL_COMMA = re.compile(r"(?<=[0-9]),(?=[0-9])")
 _MAX_CHARS = 20_000   # an answer longer than this is not an answer; do not spend time on it
 _MAX_MAGNITUDE = 10 ** 100   # beyond this a "number" is noise, and floats would overflow
@@ -62,11 +63,24 @@ def parse(kind: str, text, expected=None):
     text = _normalise(text)
     if not text:
         return BLANK
-    if kind != "choice":
-        text = _WRAPPER.sub(r"\1", text).strip()
     from .kinds import KINDS  # noqa: PLC0415 - the registry names this module's parsers
 
+    if kind != "choice":
+        sized = _TORCH_SIZE.match(text)
+        text = _WRAPPER.sub(r"\1", text).strip()
+        if sized and KINDS[kind].torch_size_tail:
+            text = _size_tail(text, len(expected) if expected is not None else 2)
     return KINDS[kind].parse(text, expected)
+
+
+def _size_tail(sizes: str, ndim: int) -> str:
+    """torch.Size([1, 1, 3, 4]), what torch prints for a layer's output on one image of one channel: its last
+    ``ndim`` sizes, where the sizes before them (batch, channel) are 1."""
+    parts = [p.strip() for p in _strip_brackets(sizes).split(",")]
+    extra = len(parts) - ndim
+    if extra in (1, 2) and all(p == "1" for p in parts[:extra]):
+        return ", ".join(parts[extra:])
+    return sizes
 
 
 def _normalise(text: str) -> str:
@@ -109,15 +123,16 @@ def _numbers(parts: list[str]):
 # --- shape: height x width -----------------------------------------------------------------------
 
 def parse_shape(text: str, expected=None, wrong_count: str = "dimensions"):
+    """Sizes written as 3x4, 3 4, (3, 4), 3,4, torch.Size([3, 4]); ``wrong_count`` names the problem of a
+    count of sizes other than ``expected``'s."""
     ndim = len(expected) if expected is not None else 2
     inner = _strip_brackets(text.lower())
     if re.search(r"[x*]", inner):
         parts = re.split(r"\s*[x*]\s*", inner)
     elif ";" in inner:
         parts = inner.split(";")
-    elif "," in inner and len(re.split(r"\s*,\s*", inner)) - ndim in ((0, 1, 2) if wrong_count == "dimensions"
-                                                                      else (0,)):
-        parts = re.split(r"\s*,\s*", inner)       # 3,3 and 3, 3: the comma separates sizes (1, 1, 3, 3: see below)
+    elif "," in inner and len(re.split(r"\s*,\s*", inner)) == ndim:
+        parts = re.split(r"\s*,\s*", inner)       # 3,3 and 3, 3: the comma separates sizes
     else:
         parts = inner.split()                       # 3 3 (and 2,5 3: the comma is part of a number)
     parts = [p.strip() for p in parts]
@@ -126,9 +141,6 @@ def parse_shape(text: str, expected=None, wrong_count: str = "dimensions"):
     values = _numbers([p for p in parts if p])
     if isinstance(values, Malformed):
         return values
-    extra = len(values) - ndim
-    if wrong_count == "dimensions" and extra in (1, 2) and all(v == 1 for v in values[:extra]):
-        values = values[extra:]     # torch.Size([1, 1, 3, 3]): height x width after a batch and a channel of 1
     if len(values) != ndim:
         return Malformed(wrong_count, str(len(values)))
     return Parsed(values)

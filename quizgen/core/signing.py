@@ -6,9 +6,11 @@ Where the key comes from, in order:
 - the file ``signing.key`` in quizgen's configuration folder (``QUIZGEN_CONFIG``, else
   $XDG_CONFIG_HOME/quizgen, else ~/.config/quizgen): 32 random bytes, made by the first
   ``generate --format ipynb`` on this machine, readable by its owner only.
-The key.json written with the notebooks carries the key too (the key is the instructor's alone: it holds the
-answers), so ``grade --key key.json`` verifies them on any machine. The same bank, seed and key give the same
-notebooks, byte for byte.
+A quiz's notebooks are signed with a key of their own, derived from that key and the quiz's fingerprint
+(``for_quiz``); the key.json written with them holds that derived key (the key.json is the instructor's alone:
+it holds the answers), so ``grade --key key.json`` verifies them on any machine, and a key.json seen by someone
+else lets them sign nothing but that quiz's notebooks. The same bank, seed and key give the same notebooks,
+byte for byte.
 """
 from __future__ import annotations
 
@@ -48,7 +50,13 @@ class SigningKey:
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
     def verifies(self, fields: dict, signature: str) -> bool:
-        return isinstance(signature, str) and hmac.compare_digest(self.sign(fields), signature)
+        return isinstance(signature, str) and signature.isascii() and hmac.compare_digest(self.sign(fields), signature)
+
+    def for_quiz(self, fingerprint: str) -> "SigningKey":
+        """This key's key for one quiz (HMAC of the quiz's fingerprint): what signs its notebooks and what its
+        key.json holds, so that a key.json shown to someone lets them sign that quiz's notebooks only."""
+        secret = hmac.new(self.secret, b"quizgen quiz key\0" + fingerprint.encode("utf-8"), hashlib.sha256).digest()
+        return SigningKey(secret, f"{self.source}, for the quiz")
 
 
 def config_folder() -> Path:

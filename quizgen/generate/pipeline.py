@@ -47,7 +47,7 @@ class QuizSet:
     versions: list[Version]
     roster: bool = False      # versions are named after students
     people: object = None     # the roster (its students' names go into the response sheet), if any
-    signing: object = None    # the instructor's signing key (core/signing.py), where notebooks are written
+    signing: object = None    # this quiz's signing key (core/signing.py), where notebooks are written
 
     @property
     def title(self) -> str:
@@ -184,7 +184,7 @@ def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1
 
         from ..core.signing import machine_key  # noqa: PLC0415
 
-        quizset = replace(quizset, signing=machine_key(create=True))
+        quizset = replace(quizset, signing=machine_key(create=True).for_quiz(quizset.fingerprint.text()))
         if "json" not in formats:
             formats = [*formats, "json"]    # the key of the notebooks holds their signing key
     files = write_formats(quizset, renderer, formats, jobs)

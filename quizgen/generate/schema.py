@@ -167,9 +167,9 @@ def output_schema() -> dict:
                                             "out), as the response sheet carries it: grading refuses a sheet of "
                                             "another quiz")},
             "signing_key": {"type": "object", "additionalProperties": False, "required": ["id", "key"],
-                            "description": ("the instructor's key the lab notebooks handed out with this key were "
-                                            "signed with (--format ipynb): grading verifies them with it; keep it "
-                                            "as private as the answers"),
+                            "description": ("the key the lab notebooks of this quiz were signed with (--format "
+                                            "ipynb; derived from the instructor's key and the quiz's fingerprint): "
+                                            "grading verifies them with it; keep it as private as the answers"),
                             "properties": {"id": {"type": "string", "pattern": "^[0-9a-f]{12}$"},
                                            "key": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}},
             "title": {"type": "string"},

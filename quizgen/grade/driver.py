@@ -31,13 +31,10 @@ from .handed_out import HandedOut, is_numbered
 from .itemstats import item_score
 from .roster import read_roster, same_student
 from .submissions import (
-    JsonSubmissions,
     Submission,
     SubmissionFile,
     TableSubmissions,
     read_submissions,
-    rows_file,
-    rows_line,
 )
 from .timestamps import later, shown
 
@@ -100,7 +97,7 @@ class Accounting:
     rows: int
     graded: int
     rejected: list[Rejection]
-    read_as: list[tuple[int, str]] = field(default_factory=list)    # (line, how the version was read)
+    read_as: list[tuple[Submission, str]] = field(default_factory=list)   # (the row, bare; how it was read)
     read_as_count: int = 0
     notes: list[str] = field(default_factory=list)
     unused: list[tuple[int, int]] = field(default_factory=list)     # (position, line): blank rows of a sheet
@@ -126,7 +123,7 @@ class Placer:
         if row.problem:
             return row, row.reason or "malformed_row", row.problem
         if row.file and row.fingerprint and self.accepted is not None:
-            other = self._other_quiz(row.fingerprint)     # a notebook of another quiz says so before all else
+            other = self._other_quiz(row.fingerprint, "notebook")     # of another quiz: said before all else
             if other:
                 return row, "other_quiz", other
         if not row.student_id:
@@ -136,7 +133,7 @@ class Placer:
             return row, "missing_student_id", (f"an anonymous response ({row.student_id!r}: the form recorded no "
                                                "e-mail or name), which cannot be graded for a student")
         if row.fingerprint and self.accepted is not None:
-            other = self._other_quiz(row.fingerprint)
+            other = self._other_quiz(row.fingerprint, "notebook" if row.file else "row")
             if other:
                 return row, "other_quiz", other
         if self.handed.per_student:
@@ -170,9 +167,9 @@ class Placer:
         placed = replace(row, student_id=who.version, version=who.version)
         return (row if placed == row else placed), "", "; ".join(notes)
 
-    def _other_quiz(self, text: str) -> str:
-        """Why a row's fingerprint is not this quiz's ("" when it is)."""
-        verdict = self._fingerprints.get(text)
+    def _other_quiz(self, text: str, noun: str) -> str:
+        """Why a row's (a notebook's) fingerprint is not this quiz's ("" when it is)."""
+        verdict = self._fingerprints.get((text, noun))
         if verdict is None:
             made = Fingerprint.parse(text)
             if made is None:
@@ -180,8 +177,8 @@ class Placer:
             elif made.same_quiz(self.accepted):
                 verdict = ""
             else:
-                verdict = f"the row was made for another quiz (seed {made.seed}, bank {made.bank})"
-            remember(self._fingerprints, text, verdict, 100)
+                verdict = f"the {noun} was made for another quiz (seed {made.seed}, bank {made.bank})"
+            remember(self._fingerprints, (text, noun), verdict, 100)
         return verdict
 
 
@@ -205,9 +202,9 @@ def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
         if detail:
             result.read_as_count += 1
             if len(result.read_as) < READ_AS_KEPT:
-                result.read_as.append((row.where, detail))
+                result.read_as.append((_bare(row), detail))
         student = same_student(placed.student_id)
-        entry = (position, row.where, placed.version, row.submitted, bool(row.answers), placed.student_id)
+        entry = (position, (row.line, row.file), placed.version, row.submitted, bool(row.answers), placed.student_id)
         if student in last:
             before = last[student]
             if entry[4] != before[4]:
@@ -221,9 +218,9 @@ def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
                 continue
             earlier.append((student, *before[:3], before[4]))
         last[student] = entry
-    rejected += [Rejection(Submission(rows_line(where), last[student][5], version, {}, file=rows_file(where)),
+    rejected += [Rejection(Submission(place[0], last[student][5], version, {}, file=place[1]),
                            "duplicate", _superseded(last[student], answered), position)
-                 for student, position, where, version, answered in earlier]
+                 for student, position, place, version, answered in earlier]
     rejected.sort(key=lambda r: r.position)     # the order of the file's rows (or the folder's files)
     result.rows, result.graded, result.rejected = count, len(last), rejected
     if placer.handed.per_student:
@@ -240,8 +237,8 @@ def account(rows: Iterable[Submission], placer: Placer) -> Accounting:
 
 def _superseded(kept: tuple, answered: bool) -> str:
     """Why a row of a student is not the one graded: ``kept`` is the row graded."""
-    _, where, _, submitted, kept_answered, student = kept
-    noun = "notebook" if where.startswith("file ") else "row"
+    _, (line, file), _, submitted, kept_answered, student = kept
+    noun, where = ("notebook", f"file {file}") if file else ("row", f"line {line}")
     if kept_answered and not answered:
         return f"a {noun} of student {student!r} without answers; the {noun} with answers ({where}) was graded"
     if submitted:
@@ -426,7 +423,7 @@ def open_key(submissions_path: str, renderer, *, key_path: str | None = None, ba
         chosen = bank.seed if seed is None else seed
         expected = Fingerprint.of(bank, chosen)
         ids = [q.id for q in bank.questions]
-        source = read_submissions(submissions_path, ids, column_map, _signing_keys)
+        source = read_submissions(submissions_path, ids, column_map, lambda: _signing_keys())
         seed_now = f"you gave {chosen}" if seed is not None else f"the bank's seed is {chosen}"
         made, regraded, edited = _provenance(source, expected, ids, seed_now, regrade)
         handed = _handed_out(made, versions, roster, name, id_column)
@@ -443,15 +440,20 @@ def open_key(submissions_path: str, renderer, *, key_path: str | None = None, ba
     return Opened(key, source, Placer(handed, made), notes + source.notes, regraded)
 
 
-def _signing_keys(saved=None) -> list:
-    """The keys notebooks may be signed with: the saved key's (key.json), and this machine's."""
+def _signing_keys(saved=None):
+    """``keys_for(fingerprint)``: the keys a notebook of that quiz may be signed with: the saved key.json's,
+    and this machine's key for that quiz (core/signing.py)."""
     from ..core.signing import machine_key  # noqa: PLC0415
 
-    keys = [saved] if saved is not None else []
     here = machine_key(create=False)
-    if here is not None and all(k.id != here.id for k in keys):
-        keys.append(here)
-    return keys
+
+    def keys_for(fingerprint: str) -> list:
+        keys = [saved] if saved is not None else []
+        if here is not None:
+            mine = here.for_quiz(fingerprint)
+            keys += [mine] if all(k.id != mine.id for k in keys) else []
+        return keys
+    return keys_for
 
 
 def _provenance(source: SubmissionFile, expected: Fingerprint | None, question_ids: list[str], seed_now: str,
@@ -460,8 +462,7 @@ def _provenance(source: SubmissionFile, expected: Fingerprint | None, question_i
     with), and with --regrade the questions changed since the file was made and how the bank differs. A file
     made for another quiz is refused whole (exit 2): naming what differs."""
     counts = source.fingerprints()
-    name = "the file" if isinstance(source, JsonSubmissions) else \
-        "the notebooks" if not isinstance(source, TableSubmissions) else "the sheet"   # the error is located at it
+    name = source.called         # the error is located at it
     if source.has_fingerprint and not counts and isinstance(source, TableSubmissions):
         raise QuizgenError("the fingerprint column is empty in every row (cleared?): the sheet cannot be checked "
                            "against the quiz it was made for; copy the column back from responses.csv, or delete "
@@ -584,9 +585,12 @@ def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canva
     written."""
     from ..core.output import Staging  # noqa: PLC0415
     from ..core.parallel import ordered_map  # noqa: PLC0415
-    from .notebooks import NotebookReturner, NotebookSubmissions, zip_folder  # noqa: PLC0415
+    from .notebooks import NotebookReturner, zip_folder  # noqa: PLC0415
     from .reports import ReportWriter  # noqa: PLC0415
 
+    if os.path.isdir(submissions_path) and Path(out_dir).resolve().is_relative_to(Path(submissions_path).resolve()):
+        raise QuizgenError(f"{out_dir!r} is inside the folder of submissions being graded; allowed: a folder outside "
+                           f"it (its reports would be read as submissions next time)", field="--out")
     before = _stamp(submissions_path)
     opened = open_key(submissions_path, renderer, **inputs)
     key, source, placer = opened.key, opened.source, opened.placer
@@ -596,8 +600,7 @@ def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canva
     if repeated:
         accounting.notes.append(f"line {', '.join(map(str, repeated[:10]))}: the header row again (sheets pasted "
                                 "one below the other?), skipped")
-    notebooks = isinstance(source, NotebookSubmissions)
-    if return_notebooks and not notebooks:
+    if return_notebooks and source.unit != "file":
         raise QuizgenError("graded copies are made of notebooks; these submissions are a table",
                            field="--return-notebooks")
     if not accounting.graded:
@@ -605,7 +608,7 @@ def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canva
     owned = ("feedback", NotebookReturner.FOLDER) if return_notebooks else ("feedback",)
     with Staging(out_dir, owned_dirs=owned, command="grade") as staging:
         returner = NotebookReturner(source.source) if return_notebooks else None
-        reports = ReportWriter(staging, key, renderer, canvas_id, by_file=notebooks, returner=returner)
+        reports = ReportWriter(staging, key, renderer, canvas_id, by_file=source.unit == "file", returner=returner)
         tasks = ((rows, reports.stems.stems(rows))
                  for rows in chunks(accepted_rows(source.rows(), accounting, placer)))
         graded = ordered_map(_grade_and_report, (key, reports.context), tasks, jobs)
@@ -628,11 +631,23 @@ def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canva
 
 
 def _stamp(path: str) -> tuple | None:
+    """What changes when the submissions are saved again: the file's size and time; a folder's files' (a
+    folder's own time changes only when a file is added or removed)."""
     try:
         status = os.stat(path)
     except OSError:
         return None             # (open_key says why)
-    return status.st_size, status.st_mtime_ns
+    if not os.path.isdir(path):
+        return status.st_size, status.st_mtime_ns
+    found = []
+    for folder, _, files in os.walk(path):
+        for name in files:
+            try:
+                inside = os.stat(os.path.join(folder, name))
+            except OSError:
+                continue
+            found.append((folder, name, inside.st_size, inside.st_mtime_ns))
+    return tuple(sorted(found))
 
 
 class NothingGraded(QuizgenError):

@@ -14,6 +14,8 @@ import json
 import os
 import re
 import zipfile
+import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -21,15 +23,20 @@ from typing import Iterator
 
 from ..core.errors import QuizgenError
 from ..export.ipynb import IDENTITY_MARK, METADATA, NOTEBOOK_FORMAT, signed_fields
+from .roster import clean_id
 from .submissions import Submission, SubmissionFile
 
-MAX_NOTEBOOK = 200 * 1024 * 1024         # bytes: a larger file is refused, not read (a zip bomb, a video)
+MAX_NOTEBOOK = 64 * 1024 * 1024          # bytes: a larger file is refused, not read (a zip bomb, a video)
 SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini"}
 SYSTEM_FOLDERS = {"__macosx", ".ipynb_checkpoints", ".git", ".trash"}
 ANSWER_NAMES = ("respuesta", "answer")          # the placeholders' variables: respuesta_2, answer_2
 STUDENT_NAMES = ("id_estudiante", "student_id")
-_IDENTITY = re.compile(r"<!--\s*" + re.escape(IDENTITY_MARK) + r"\s*(\{.*?\})\s*-->", re.S)
+# A line that assigns a placeholder's variable, or the id cell's (linear: no backtracking across lines).
+_ASSIGNS_ANSWER = re.compile(r"^[ \t]*((?:" + "|".join(ANSWER_NAMES) + r")_[0-9]+)[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
+_ASSIGNS_STUDENT = re.compile(r"^[ \t]*(?:" + "|".join(STUDENT_NAMES) + r")[ \t]*=(?!=)", re.M)
+_SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
 _VALUE_CALLS = {"Size", "tensor", "Tensor", "array", "tuple", "list", "set", "frozenset"}
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError, ValueError)
 
 
 def is_notebook_source(path: str) -> bool:
@@ -40,13 +47,16 @@ def is_notebook_source(path: str) -> bool:
 
 @dataclass(frozen=True)
 class Entry:
-    name: str               # the file's path inside the folder or zip, with /
+    name: str               # the file's path inside the folder or zip, with / (unique)
     size: int
     modified: datetime | None
+    member: object = None   # its ZipInfo, in a zip
+    special: str = ""       # why it is not read although it is there ("a symbolic link"), else ""
 
 
 class NotebookSource:
-    """The files of a folder, a zip or a single notebook, read by name."""
+    """The files of a folder, a zip or a single notebook, by name, in the order of their names; and where each
+    one's graded copy goes (a path inside returned/ no other file's copy shares)."""
 
     def __init__(self, path: str):
         self.path = path
@@ -55,36 +65,73 @@ class NotebookSource:
             raise QuizgenError("no such file or folder", file=path)
         self.kind = "folder" if p.is_dir() else "zip" if p.suffix.lower() != ".ipynb" else "file"
         if self.kind == "zip":
-            try:
-                with zipfile.ZipFile(p) as archive:
-                    infos = [i for i in archive.infolist() if not i.is_dir()]
-            except (zipfile.BadZipFile, OSError) as error:
-                raise QuizgenError(f"not a readable zip file ({error}); give the zip the LMS downloaded, or the "
-                                   "folder it unzips to", file=path) from None
-            self.members = {_zip_name(i): i.filename for i in infos}
-            self.entries = sorted((Entry(_zip_name(i), i.file_size, _zip_time(i.date_time)) for i in infos),
-                                  key=lambda e: e.name)
+            entries = self._zip_entries(p)
         elif self.kind == "folder":
-            found = []
-            for folder, dirs, files in os.walk(p):
-                dirs.sort()
-                for name in sorted(files):
-                    full = Path(folder) / name
-                    if full.is_symlink() or not full.is_file():
-                        continue
-                    stat = full.stat()
-                    found.append(Entry(full.relative_to(p).as_posix(), stat.st_size,
-                                       datetime.fromtimestamp(stat.st_mtime, timezone.utc)))
-            self.entries = sorted(found, key=lambda e: e.name)
+            entries = self._folder_entries(p)
         else:
             stat = p.stat()
-            self.entries = [Entry(p.name, stat.st_size, datetime.fromtimestamp(stat.st_mtime, timezone.utc))]
+            entries = [Entry(p.name, stat.st_size, datetime.fromtimestamp(stat.st_mtime, timezone.utc))]
+        self.entries = sorted(entries, key=lambda e: e.name)
+        self._by_name = {e.name: e for e in self.entries}
+        self.returned: dict[str, str] = {}
+        taken: set[str] = set()
+        for entry in self.entries:
+            wanted = safe_relative(entry.name)
+            stem, suffix, n = wanted.with_suffix("").as_posix(), wanted.suffix, 1
+            while (wanted.as_posix().casefold() in taken):     # (file systems that ignore case too)
+                n += 1
+                wanted = Path(f"{stem}-{n}{suffix}")
+            taken.add(wanted.as_posix().casefold())
+            self.returned[entry.name] = wanted.as_posix()
+
+    def _zip_entries(self, p: Path) -> list[Entry]:
+        try:
+            with zipfile.ZipFile(p) as archive:
+                infos = [i for i in archive.infolist() if not i.is_dir()]
+        except (zipfile.BadZipFile, OSError) as error:
+            raise QuizgenError(f"not a readable zip file ({error}); give the zip the LMS downloaded, or the folder "
+                               "it unzips to", file=self.path) from None
+        entries, seen = [], set()
+        for info in infos:
+            name = base = _zip_name(info)
+            n = 1
+            while name in seen:         # one name twice in a zip: both are read, the second named apart
+                n += 1
+                name = f"{base} ({n})"
+            seen.add(name)
+            entries.append(Entry(name, info.file_size, _zip_time(info.date_time), info))
+        return entries
+
+    def _folder_entries(self, p: Path) -> list[Entry]:
+        found = []
+        for folder, dirs, files in os.walk(p):
+            dirs.sort()
+            for name in sorted(files) + [d for d in dirs if (Path(folder) / d).is_symlink()]:
+                full = Path(folder) / name
+                relative = full.relative_to(p).as_posix()
+                if full.is_symlink():
+                    found.append(Entry(relative, 0, None, special="a symbolic link: not followed"))
+                elif not full.is_file():
+                    found.append(Entry(relative, 0, None, special="not a regular file"))
+                else:
+                    stat = full.stat()
+                    found.append(Entry(relative, stat.st_size, datetime.fromtimestamp(stat.st_mtime, timezone.utc)))
+        return found
+
+    @contextmanager
+    def opened(self):
+        """A reader of entries by name (a zip opened once for all of them)."""
+        if self.kind != "zip":
+            yield self.read
+            return
+        with zipfile.ZipFile(self.path) as archive:
+            yield lambda name: archive.read(self._by_name[name].member)
 
     def read(self, name: str) -> bytes:
         p = Path(self.path)
         if self.kind == "zip":
             with zipfile.ZipFile(p) as archive:
-                return archive.read(self.members[name])
+                return archive.read(self._by_name[name].member)
         return (p / name).read_bytes() if self.kind == "folder" else p.read_bytes()
 
 
@@ -141,30 +188,44 @@ def identity_of(notebook: dict) -> dict | None:
         return found
     for cell in notebook["cells"]:
         if cell.get("cell_type") == "markdown":
-            match = _IDENTITY.search(_text(cell.get("source")))
-            if match:
-                try:
-                    found = json.loads(match.group(1))
-                except ValueError:
-                    continue
-                if isinstance(found, dict) and found.get("format") == NOTEBOOK_FORMAT:
-                    return found
+            found = _identity_comment(_text(cell.get("source")))
+            if found is not None:
+                return found
     return None
 
 
-def signature_problem(identity: dict, keys: list) -> str:
-    """Why the identity's signature is not good ("" when it is): made with a key at hand, over its fields."""
+def _identity_comment(text: str) -> dict | None:
+    """The JSON object after ``<!-- quizgen-notebook:`` in a Markdown cell (read by the JSON decoder where the
+    mark is: linear in the cell's length)."""
+    at = text.find(IDENTITY_MARK)
+    if at < 0 or "<!--" not in text[max(0, at - 20):at]:
+        return None
+    start = at + len(IDENTITY_MARK)
+    start += len(text[start:]) - len(text[start:].lstrip())
+    try:
+        found, _ = json.JSONDecoder().raw_decode(text, start)
+    except (ValueError, RecursionError):
+        return None
+    return found if isinstance(found, dict) and found.get("format") == NOTEBOOK_FORMAT else None
+
+
+def signature_problem(identity: dict, keys_for) -> str:
+    """Why the identity's signature is not good ("" when it is). ``keys_for(fingerprint)`` gives the keys
+    that may have signed a notebook of that quiz (core/signing.py)."""
     fields = [identity.get(k) for k in ("fingerprint", "version")]
     student = identity.get("student_id")
     if not all(isinstance(f, str) and f for f in fields) or not (student is None or isinstance(student, str)):
         return "its quizgen metadata is incomplete (fingerprint, version, student_id)"
+    keys = keys_for(fields[0])
     key = next((k for k in keys if k.id == identity.get("key_id")), None)
     if key is None:
         held = ", ".join(k.id for k in keys)
-        return (f"signed with the signing key {str(identity.get('key_id'))[:12]!r}, not with this quiz's ({held}): "
-                "made by another quizgen set-up (grade with the key.json of the run that wrote it: --key)")
-    if not key.verifies(signed_fields(*fields, student), identity.get("signature")):
-        claims = f"student {student!r}, version {fields[1]!r}" if student is not None else f"version {fields[1]!r}"
+        return (f"signed with the signing key {_clean(str(identity.get('key_id')))[:12]!r}, not with this quiz's "
+                f"({held}): made by another quizgen set-up (grade with the key.json of the run that wrote it: --key)")
+    signature = identity.get("signature")
+    if not (isinstance(signature, str) and _SIGNATURE.match(signature)) or \
+            not key.verifies(signed_fields(*fields, student), signature):
+        claims = f"version {_clean(fields[1])!r}" + (f", student {_clean(student)!r}" if student is not None else "")
         return (f"its signature does not match what its quizgen metadata says ({claims}): the metadata was edited "
                 "(the notebook of another student or version?)")
     return ""
@@ -193,10 +254,13 @@ def answer_of(source: str, outputs: list | None = None, names: tuple = ()) -> st
     named = [s for s in statements if _assigns(s, names)]
     last = statements[-1]
     chosen = named[-1] if named else last if isinstance(last, (ast.Assign, ast.AnnAssign, ast.Expr)) else None
+    if chosen is not None and chosen is not last and _is_blank(chosen.value):
+        # the placeholder left as it was, the answer written on a line of its own below it
+        chosen = last if isinstance(last, (ast.Assign, ast.AnnAssign, ast.Expr)) else None
     if chosen is None:                  # code ending in a block (with, for, if): what it printed, if anything
         return _output_text(outputs or []) or _stripped(source)
     node = chosen.value
-    if node is None or (isinstance(node, ast.Constant) and (node.value is None or node.value is Ellipsis)):
+    if _is_blank(node):
         return None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value.strip() or None
@@ -205,6 +269,11 @@ def answer_of(source: str, outputs: list | None = None, names: tuple = ()) -> st
         if shown:
             return shown
     return ast.get_source_segment(source, node) or _stripped(source)
+
+
+def _is_blank(node) -> bool:
+    """``None``, ``...`` or nothing: the placeholder as handed out."""
+    return node is None or (isinstance(node, ast.Constant) and (node.value is None or node.value is Ellipsis))
 
 
 def _assigns(statement, names: tuple) -> bool:
@@ -259,7 +328,7 @@ def _loose(source: str, names: tuple = ()) -> str | None:
     text = _stripped(source)
     if text is None:
         return None
-    lines = text.splitlines()
+    lines = [re.sub(r"[ \t]+#[^\n]*$", "", line) for line in text.splitlines()]     # comments at line ends
     pattern = re.compile(r"^\s*(?:" + "|".join(map(re.escape, names)) + r")\s*=(?!=)\s*(.*)$") if names else None
     at = next((i for i in range(len(lines) - 1, -1, -1) if pattern and pattern.match(lines[i])), None)
     if at is not None:
@@ -273,88 +342,105 @@ def _loose(source: str, names: tuple = ()) -> str | None:
 
 
 def _text(value) -> str:
-    """A notebook's multi-line string: a string, or a list of lines."""
+    """A notebook's multi-line string: a string, or a list of lines (anything else: "")."""
     if isinstance(value, list):
-        return "".join(v for v in value if isinstance(v, str))
-    return value if isinstance(value, str) else ""
+        return _clean("".join(v for v in value if isinstance(v, str)))
+    return _clean(value) if isinstance(value, str) else ""
+
+
+def _clean(text: str) -> str:
+    """``text`` as UTF-8 can write it: a lone surrogate (JSON's "\\ud800") becomes U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 # --- the submissions -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Read:
-    """A notebook read: its submission, and where each question's answer cell is (for the graded copy)."""
-    submission: Submission
-    cells: dict             # question id -> index of its answer cell
-
-
-def read_notebook(notebook: dict, question_ids: list[str], keys: list) -> tuple[str, str, dict, str, tuple]:
+def read_notebook(notebook: dict, question_ids: list[str], keys_for) -> tuple[str, str, dict, str, tuple]:
     """(student id, version, {question id: answer}, fingerprint, problem) of a loaded notebook; ``problem``
     is (reason, detail) when it cannot be graded, else ()."""
     identity = identity_of(notebook)
     if identity is None:
         return "", "", {}, "", ("no_quizgen_metadata", "no quizgen metadata: not a notebook quizgen handed out (or "
                                                        "its metadata and title cell were removed)")
-    problem = signature_problem(identity, keys)
+    problem = signature_problem(identity, keys_for)
     if problem:
-        return "", str(identity.get("version", "")), {}, "", ("bad_signature", problem)
-    cells = answer_cells(notebook, identity)
-    answers = {}
-    for question, index in cells.items():
-        if question in question_ids:
-            cell = notebook["cells"][index]
-            text = answer_of(cell.get("source"), cell.get("outputs"), _names(identity, question))
-            if text is not None:
-                answers[question] = text
+        version = identity.get("version")
+        return "", _clean(version) if isinstance(version, str) else "", {}, "", ("bad_signature", problem)
+    answers = {question: text for question, (_, text) in answer_cells(notebook, identity).items()
+               if question in question_ids and text is not None}
     student = identity.get("student_id")
     if student is None:
-        student = _student_cell(notebook) or ""
+        student, id_problem = clean_id(_student_cell(notebook) or "")
+        if id_problem and id_problem != "empty":
+            return "", identity["version"], answers, identity["fingerprint"], ("malformed_row",
+                                                                               f"student id: {id_problem}")
     return student, identity["version"], answers, identity["fingerprint"], ()
 
 
-def _names(identity: dict, question: str) -> tuple:
-    questions = identity.get("questions") if isinstance(identity.get("questions"), list) else []
+def answer_cells(notebook: dict, identity: dict) -> dict[str, tuple[int, str | None]]:
+    """Question id -> (the index of its answer cell, what it answers): the code cell whose metadata names the
+    question, the last of them that holds an answer (a student copied it); where none does, the last code cell
+    that assigns the placeholder's variable (``respuesta_2 = ...``: an editor dropped the metadata, or the
+    student answered in a cell of their own) and holds an answer; else the (blank) answer cell. One pass over
+    the cells."""
+    questions = [q for q in identity.get("questions", []) if isinstance(q, str)] \
+        if isinstance(identity.get("questions"), list) else []
+    variables = {f"{name}_{n}": question for n, question in enumerate(questions, 1) for name in ANSWER_NAMES}
+    by_metadata: dict[str, list[int]] = {}
+    by_variable: dict[str, list[int]] = {}
+    for index, cell in enumerate(notebook["cells"]):
+        if cell.get("cell_type") != "code":
+            continue
+        role = _role(cell)
+        if isinstance(role.get("question"), str) and "role" not in role:
+            by_metadata.setdefault(role["question"], []).append(index)
+        for variable in dict.fromkeys(_ASSIGNS_ANSWER.findall(_text(cell.get("source")))):
+            if variable in variables:
+                by_variable.setdefault(variables[variable], []).append(index)
+    chosen = {}
+    for question in dict.fromkeys([*by_metadata, *by_variable]):
+        names = _names(questions, question)
+        read = {}
+
+        def filled(indexes):
+            for i in indexes:
+                cell = notebook["cells"][i]
+                read[i] = answer_of(cell.get("source"), cell.get("outputs"), names)
+            return [i for i in indexes if read[i] is not None]
+        designated = by_metadata.get(question, [])
+        others = [i for i in by_variable.get(question, []) if i not in set(designated)]
+        index = (filled(designated) or filled(others) or designated or others)[-1]
+        chosen[question] = (index, read.get(index))
+    return chosen
+
+
+def _names(questions: list, question: str) -> tuple:
+    """The placeholder variables of a question: respuesta_<its number>, answer_<its number>."""
     number = questions.index(question) + 1 if question in questions else None
     return tuple(f"{name}_{number}" for name in ANSWER_NAMES) if number else ()
 
 
-def answer_cells(notebook: dict, identity: dict) -> dict[str, int]:
-    """Question id -> the index of its answer cell: of the code cells whose metadata names it or that assign
-    the placeholder's variable (``respuesta_2 = ...``: an editor dropped the metadata, or the student wrote the
-    answer in a cell of their own), the last that holds an answer (else the last)."""
-    found: dict[str, list[int]] = {}
-    for index, cell in enumerate(notebook["cells"]):
-        if cell.get("cell_type") != "code":
-            continue
-        role = (cell.get("metadata") or {}).get(METADATA) if isinstance(cell.get("metadata"), dict) else None
-        if isinstance(role, dict) and isinstance(role.get("question"), str) and "role" not in role:
-            found.setdefault(role["question"], []).append(index)
-    questions = identity.get("questions") if isinstance(identity.get("questions"), list) else []
-    for question in questions:
-        if not isinstance(question, str):
-            continue
-        names = _names(identity, question)
-        for index, cell in enumerate(notebook["cells"]):
-            if cell.get("cell_type") == "code" and index not in found.get(question, []) and re.search(
-                    r"^\s*(" + "|".join(map(re.escape, names)) + r")\s*=", _text(cell.get("source")), re.M):
-                found.setdefault(question, []).append(index)
-    chosen = {}
-    for question, indexes in found.items():
-        indexes = sorted(indexes)
-        filled = [i for i in indexes if answer_of(notebook["cells"][i].get("source")) is not None]
-        chosen[question] = (filled or indexes)[-1]
-    return chosen
-
-
 def _student_cell(notebook: dict) -> str | None:
+    """The id a student wrote in the id cell, as text (a string or a number written there; code is no id)."""
     for cell in notebook["cells"]:
         if cell.get("cell_type") != "code":
             continue
-        role = (cell.get("metadata") or {}).get(METADATA) if isinstance(cell.get("metadata"), dict) else None
         source = _text(cell.get("source"))
-        if (isinstance(role, dict) and role.get("role") == "student_id") or \
-                re.search(r"^\s*(" + "|".join(STUDENT_NAMES) + r")\s*=", source, re.M):
-            return answer_of(source, None, STUDENT_NAMES)
+        if _role(cell).get("role") != "student_id" and not _ASSIGNS_STUDENT.search(source):
+            continue
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return _loose(source, STUDENT_NAMES)
+        values = [s.value for s in tree.body if _assigns(s, STUDENT_NAMES)]
+        if values and isinstance(values[-1], ast.Constant) and isinstance(values[-1].value, (str, int)) \
+                and not isinstance(values[-1].value, bool):
+            return str(values[-1].value)
+        return None
     return None
 
 
@@ -363,8 +449,11 @@ class NotebookSubmissions(SubmissionFile):
     names). Read once, kept (a course's notebooks are thousands at most; their answers are small)."""
 
     has_version = True
+    unit = "file"
+    called = "a notebook"
 
-    def __init__(self, path: str, question_ids: list[str], keys: list):
+    def __init__(self, path: str, question_ids: list[str], keys_for):
+        """``keys_for(fingerprint)``: the signing keys a notebook of that quiz may be signed with."""
         self.path, self.question_ids = path, question_ids
         self.ignored_columns, self.missing_questions, self.notes = [], [], []
         self.source = NotebookSource(path)
@@ -378,32 +467,37 @@ class NotebookSubmissions(SubmissionFile):
             raise QuizgenError("no files to grade here (an empty folder or zip?); give the folder or .zip of the "
                                "notebooks handed in", file=path)
         self._rows = []
-        signed = False
-        for line, entry in enumerate(entries, 1):
-            submitted = (entry.modified, entry.modified, entry.modified.strftime("%Y-%m-%d %H:%M:%S")) \
-                if entry.modified else None
-            if entry.size > MAX_NOTEBOOK:
-                self._rows.append(_rejected(line, entry.name, f"larger than {MAX_NOTEBOOK // 2 ** 20} MB: not read"))
-                continue
-            if entry.name.lower().endswith(".zip"):
-                self._rows.append(_rejected(line, entry.name, "a zip inside: unzip it, and grade the folder"))
-                continue
-            notebook, why = load_notebook(self.source.read(entry.name))
-            if notebook is None:
-                kind = Path(entry.name).suffix.lower()
-                self._rows.append(_rejected(line, entry.name, f"a {kind} file, not a notebook" if kind and
-                                            kind != ".ipynb" and why.startswith("not a notebook") else why))
-                continue
-            signed = signed or identity_of(notebook) is not None
-            if signed and not keys:
-                raise QuizgenError("the notebooks are signed, and no signing key is at hand: grade with the key.json "
-                                   "written with them (--key), or on the machine that wrote them (or set "
-                                   "QUIZGEN_SIGNING_KEY)", file=path)
-            student, version, answers, fingerprint, problem = read_notebook(notebook, question_ids, keys)
-            reason, detail = problem or ("", "")
-            self._rows.append(Submission(line, student, version, answers, detail, fingerprint, submitted,
-                                         file=entry.name, reason=reason))
+        with self.source.opened() as read:
+            for line, entry in enumerate(entries, 1):
+                self._rows.append(self._submission(line, entry, read, question_ids, keys_for))
         self.has_fingerprint = any(row.fingerprint for row in self._rows)
+
+    def _submission(self, line: int, entry: Entry, read, question_ids, keys_for) -> Submission:
+        if entry.special:
+            return _rejected(line, entry.name, entry.special)
+        if entry.size > MAX_NOTEBOOK:
+            return _rejected(line, entry.name, f"larger than {MAX_NOTEBOOK // 2 ** 20} MB: not read")
+        if entry.name.lower().endswith(".zip"):
+            return _rejected(line, entry.name, "a zip inside: unzip it, and grade the folder")
+        try:
+            data = read(entry.name)
+        except _READ_ERRORS as error:
+            return _rejected(line, entry.name, f"cannot be read ({error.__class__.__name__}: {str(error)[:80]})")
+        notebook, why = load_notebook(data)
+        if notebook is None:
+            kind = Path(entry.name).suffix.lower()
+            return _rejected(line, entry.name, f"a {kind} file, not a notebook" if kind and kind != ".ipynb"
+                             and why.startswith("not a notebook") else why)
+        student, version, answers, fingerprint, problem = read_notebook(notebook, question_ids, keys_for)
+        if problem and problem[0] == "bad_signature" and not keys_for(""):
+            raise QuizgenError("the notebooks are signed, and no signing key is at hand: grade with the key.json "
+                               "written with them (--key), or on the machine that wrote them (or set "
+                               "QUIZGEN_SIGNING_KEY)", file=self.path)
+        reason, detail = problem or ("", "")
+        submitted = (entry.modified, entry.modified, entry.modified.strftime("%Y-%m-%d %H:%M:%S")) \
+            if entry.modified else None
+        return Submission(line, student, version, answers, detail, fingerprint, submitted, file=entry.name,
+                          reason=reason)
 
     def rows(self) -> Iterator[Submission]:
         return iter(self._rows)
@@ -433,9 +527,10 @@ class NotebookReturner:
         # a graded copy handed in again: its old feedback goes, the new replaces it
         notebook["cells"] = [c for c in notebook["cells"] if not {"feedback", "graded"} & set(_role(c))]
         cells = notebook["cells"]
-        answer_at = answer_cells(notebook, identity)
-        with_ids = notebook.get("nbformat", 4) == 4 and notebook.get("nbformat_minor", 0) >= 5
-        taken = {c.get("id") for c in cells}
+        answer_at = {question: index for question, (index, _) in answer_cells(notebook, identity).items()}
+        minor = notebook.get("nbformat_minor")
+        with_ids = notebook.get("nbformat") == 4 and isinstance(minor, int) and minor >= 5    # ids from 4.5 on
+        taken = {c.get("id") for c in cells if isinstance(c.get("id"), str)}
 
         def cell(text: str, role: dict, stem: str) -> dict:
             made = {"cell_type": "markdown", "metadata": {METADATA: role}, "source": text}
@@ -455,16 +550,20 @@ class NotebookReturner:
                 where, text = prompt, f"{words.notebook_not_found}\n\n{section}"
             inserts.append((where, number, cell(text.strip() + "\n", {"feedback": question}, f"feedback-{number}")))
         title = next((i for i, c in enumerate(cells) if _role(c).get("role") == "title"
-                      or (c.get("cell_type") == "markdown" and _IDENTITY.search(_text(c.get("source"))))), -1)
+                      or (c.get("cell_type") == "markdown" and _identity_comment(_text(c.get("source"))))), -1)
         summary = renderer.render("ipynb/graded.md.j2", s=student, w=words, lang=lang).strip() + "\n"
         inserts.append((title, 0, cell(summary, {"graded": True}, "graded")))
         for where, _, made in sorted(inserts, key=lambda x: (x[0], x[1]), reverse=True):
             cells.insert(where + 1, made)
-        path = folder / self.FOLDER / safe_relative(name)
+        path = folder / self.FOLDER / self.source.returned[name]
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}")
-        partial.write_text(json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
-                           encoding="utf-8")
+        try:
+            text = json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True)
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:      # a lone surrogate the student's file held: written escaped, as JSON allows
+            data = json.dumps(notebook, indent=1, ensure_ascii=True, sort_keys=True).encode("ascii")
+        partial.write_bytes(data + b"\n")
         os.replace(partial, path)
 
 

@@ -26,7 +26,6 @@ from ..core.filenames import SafeNames
 from ..core.numbers import exact_number, format_number
 from ..core.output import Staging, csv_bytes, json_bytes
 from .itemstats import ItemStats
-from .submissions import rows_file, rows_line
 
 CANVAS_ID_COLUMNS = {"sis_user_id": "SIS User ID", "sis_login_id": "SIS Login ID", "id": "ID"}
 SECTION_CACHE = 4_000     # feedback sections kept for reuse (an HTML one carries its animation: ~20 kB)
@@ -180,7 +179,7 @@ class ReportWriter:
             "ignored_columns": source.ignored_columns,
             "missing_questions": source.missing_questions,
             "notes": accounting.notes,
-            "read_as": [{where: rows_file(place) or rows_line(place), "how": how} for place, how in accounting.read_as],
+            "read_as": [{where: row.file or row.line, "how": how} for row, how in accounting.read_as],
             "read_as_count": accounting.read_as_count,
             "regraded": list(regraded),
             "missing_students": accounting.missing[:MISSING_KEPT],

@@ -48,16 +48,6 @@ class Submission:
         return f"file {self.file}" if self.file else f"line {self.line}"
 
 
-def rows_line(where: str) -> int:
-    """The line of a ``Submission.where`` text (0 for a file)."""
-    return int(where[5:]) if where.startswith("line ") else 0
-
-
-def rows_file(where: str) -> str:
-    """The file of a ``Submission.where`` text ("" for a line)."""
-    return where[5:] if where.startswith("file ") else ""
-
-
 class SubmissionFile:
     """A submission file, read as a stream of rows: ``rows()`` reads it from the start each time it is
     called (grading reads a file more than once), so a file of a million rows is never held in memory."""
@@ -69,6 +59,8 @@ class SubmissionFile:
     has_version: bool = True
     has_fingerprint: bool = False
     notes: list[str]
+    unit = "row"            # what a submission is: a row of a table, or a file (a notebook)
+    called = "the sheet"    # how messages name the file (or files) the submissions came from
 
     def rows(self) -> Iterator[Submission]:
         raise NotImplementedError
@@ -79,9 +71,9 @@ class SubmissionFile:
 
 
 def read_submissions(path: str, question_ids: list[str], columns: "ColumnMap | None" = None,
-                     signing_keys=lambda: []) -> SubmissionFile:
+                     signing_keys=lambda: lambda fingerprint: []) -> SubmissionFile:
     """The submissions in ``path``: a table, a JSON file, or notebooks (a folder, a .zip or one .ipynb:
-    grade/notebooks.py, verified with the keys ``signing_keys()`` gives)."""
+    grade/notebooks.py, verified with the keys ``signing_keys()(fingerprint)`` gives)."""
     from .notebooks import NotebookSubmissions, is_notebook_source  # noqa: PLC0415
 
     if is_notebook_source(path):
@@ -390,6 +382,8 @@ def read_column_map(path: str) -> ColumnMap:
 class JsonSubmissions(SubmissionFile):
     """A JSON array of submissions, read whole (a JSON array cannot be streamed without a parser of its
     own; CSV is the format for very large courses); each item's line is where it starts."""
+
+    called = "the file"
 
     def __init__(self, path: str, question_ids: list[str]):
         self.path, self.question_ids, self.notes = path, question_ids, []

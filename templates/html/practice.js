@@ -12,6 +12,8 @@
   const EDGE_SPACE = new RegExp(`^${S}+|${S}+$`, "g"), SPACES = new RegExp(`${S}+`);
   const NUMBER = /^[+-]?(?:[0-9]+(?:\.[0-9]*|,[0-9]+)?|[.,][0-9]+)(?:[eE][+-]?[0-9]{1,3})?(?:\/[0-9]+)?$/;
   // Python's IGNORECASE also matches i with ı and İ (NFKC has already folded ſ and the Kelvin sign).
+  const TORCH_SIZE = new RegExp(String.raw`^${S}*(?:torch\.)?s[iıİ]ze${S}*\(`, "i");
+  const SIZE_TAIL = new Set(["shape"]);      // answers.kinds: the kinds with torch_size_tail
   const WRAPPER = new RegExp(String.raw`^(?:torch\.|np\.|numpy\.)?(?:tensor|array|s[iıİ]ze)\(([^]*?)(?:,${S}*` +
     String.raw`(?:dtype|dev[iıİ]ce|requ[iıİ]res_grad|grad_fn)${S}*=[^()]*)*\)$`, "i");
   const AROUND_X = new RegExp(`${S}*[x*]${S}*`), AROUND_COMMA = new RegExp(`${S}*,${S}*`);
@@ -96,20 +98,14 @@
     let parts;
     if (/[x*]/.test(inner)) parts = inner.split(AROUND_X);
     else if (inner.includes(";")) parts = inner.split(";");
-    else if (inner.includes(",") && (wrongCount ? [0] : [0, 1, 2]).includes(inner.split(AROUND_COMMA).length - ndim)) {
-      parts = inner.split(AROUND_COMMA);
-    }
+    else if (inner.includes(",") && inner.split(AROUND_COMMA).length === ndim) parts = inner.split(AROUND_COMMA);
     else parts = words(inner);
     parts = parts.map(strip);
     if (parts.includes("") && parts.length > 1) return malformed("missing_size");
     const values = numbers(parts.filter(Boolean));
     if (values.malformed) return values;
-    // torch.Size([1, 1, 3, 3]): height x width after a batch and a channel of 1
-    let sizes = values;
-    const extra = sizes.length - ndim;
-    if (!wrongCount && (extra === 1 || extra === 2) && sizes.slice(0, extra).every((v) => v === 1)) sizes = sizes.slice(extra);
-    if (sizes.length !== ndim) return malformed(wrongCount || "dimensions", String(sizes.length));
-    return parsed(sizes);
+    if (values.length !== ndim) return malformed(wrongCount || "dimensions", String(values.length));
+    return parsed(values);
   }
 
   function parseTensorShape(text, expected) { return parseShape(text, expected, "sizes"); }
@@ -257,8 +253,21 @@
     if ([...text].length > MAX_CHARS) return malformed("too_long");
     text = normalise(text);
     if (!text) return blank();
-    if (kind !== "choice") text = strip(text.replace(WRAPPER, "$1"));
+    if (kind !== "choice") {
+      const sized = TORCH_SIZE.test(text);
+      text = strip(text.replace(WRAPPER, "$1"));
+      if (sized && SIZE_TAIL.has(kind)) text = sizeTail(text, expected ? expected.length : 2);
+    }
     return PARSERS[kind](text, expected);
+  }
+
+  // torch.Size([1, 1, 3, 4]), what torch prints for a layer's output on one image of one channel: its last
+  // sizes, where the sizes before them (batch, channel) are 1 (the kinds declaring torch_size_tail).
+  function sizeTail(sizes, ndim) {
+    const parts = stripBrackets(sizes).split(",").map(strip);
+    const extra = parts.length - ndim;
+    if ((extra === 1 || extra === 2) && parts.slice(0, extra).every((p) => p === "1")) return parts.slice(extra).join(", ");
+    return sizes;
   }
 
   // --- grading (quizgen/answers/credit.py) ----------------------------------------------------------------

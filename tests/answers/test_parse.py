@@ -204,3 +204,24 @@ def test_each_kind_python_example_in_an_answer_cell_reads_as_its_key(kind):
     text = answer_of(f"respuesta_1 = {example}", None, ("respuesta_1",))
     want = EXPECTED[kind]["value"] if kind == "choice" else EXPECTED[kind]
     assert value(kind, text, EXPECTED[kind]) == want
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("torch.Size([1, 1, 3, 4])", [3, 4]), ("torch.Size([1, 3, 4])", [3, 4]), ("Size([1, 1, 3, 4])", [3, 4]),
+])
+def test_a_layer_output_shape_as_torch_prints_it_is_its_height_and_width(text, expected):
+    assert value("shape", text, [3, 4]) == expected
+
+
+@pytest.mark.parametrize("kind, text, key", [
+    ("shape", "1x3x4", [3, 4]),                     # leading sizes are dropped inside torch.Size only
+    ("shape", "(1, 1, 3, 4)", [3, 4]),
+    ("shape", "torch.Size([2, 1, 3, 4])", [3, 4]),  # a batch of 2 is not one image
+    ("tensor_shape", "torch.Size([1, 1, 3, 4])", [3, 4]),   # a tensor's shape is every size
+])
+def test_other_extra_sizes_are_still_a_format_error(kind, text, key):
+    assert isinstance(parse(kind, text, key), Malformed)
+
+
+def test_decimal_commas_in_a_shape_are_read_as_before():
+    assert value("shape", ",7 ,2", [3, 4]) == [Fraction(7, 10), Fraction(1, 5)]

@@ -51,6 +51,9 @@ STUDENTS = ["ana@uni.es", "José Pérez", "00123", "li"]
     ("import os\nrespuesta_2 = 21x21", None, "21x21"),      # not Python: the placeholder's line on
     ("with torch.no_grad():\n    print(layer(x).shape[-2:])",
      [{"output_type": "stream", "name": "stdout", "text": "torch.Size([21, 21])\n"}], "torch.Size([21, 21])"),
+    ("respuesta_2 = None\n(3, 3)", None, "(3, 3)"),        # the placeholder left, the answer below it
+    ("respuesta_2 = 3x3  # alto x ancho", None, "3x3"),     # a comment at the end of a line that is not Python
+    ("respuesta_2 = '\ud800'", None, "\ufffd"),            # a lone surrogate (JSON allows it): no crash later
 ])
 def test_an_answer_cell_is_read_as_text(source, outputs, expected):
     names = ("respuesta_2", "answer_2")
@@ -366,3 +369,144 @@ def test_zip_names_in_utf8_without_the_utf8_flag_keep_their_accents(course, tmp_
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "g/returned/José Perez_1_assignsubmission_file_/lab.ipynb").is_file()
     assert read_csv(tmp_path / "g/answers.csv")[0]["file"] == "José Perez_1_assignsubmission_file_/lab.ipynb"
+
+
+def test_a_scratch_cell_after_the_answer_cell_does_not_replace_the_answer(course, tmp_path):
+    folder, key, handed = course
+    q = key["li"]["questions"][1]
+    nb = filled(handed["li"], {q["id"]: f"respuesta_{q['number']} = {q['answer']['text']!r}"})
+    nb.cells.append(nbformat.v4.new_code_cell(f"respuesta_{q['number']} = tuple(respuesta_{q['number']})"))
+    (tmp_path / "in").mkdir()
+    nbformat.write(nb, tmp_path / "in/lab.ipynb")
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--json",
+                     "--out", tmp_path / "g")
+    assert json.loads(result.stdout)["mean_score"] == q["points"]
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_hostile_notebooks_are_rejected_or_graded_never_crash(course, tmp_path):
+    """Each file is accounted for, whatever it holds; the run ends with exit 1 (files rejected), not 70."""
+    folder, key, handed = course
+    li = nbformat.writes(handed["li"])
+    cases = {}
+    bad_signature = json.loads(li)
+    bad_signature["metadata"]["quizgen"]["signature"] = "é" * 64
+    cases["signature-not-ascii.ipynb"] = (json.dumps(bad_signature), "bad_signature")
+    no_metadata = json.loads(li)
+    no_metadata["metadata"] = []
+    no_metadata["cells"][0]["source"] = "<!-- quizgen-notebook: " + "{" * 20000
+    cases["comment-of-braces.ipynb"] = (json.dumps(no_metadata), "no_quizgen_metadata")
+    many = json.loads(li)
+    many["cells"] += [{"cell_type": "code", "metadata": {"quizgen": {"question": "sobel"}}, "source": "\n" * 50,
+                       "outputs": [], "execution_count": None, "id": f"x{n}"} for n in range(5000)]
+    many["cells"] += [{"cell_type": "code", "metadata": [], "source": 5, "outputs": 7}]
+    cases["many-cells.ipynb"] = (json.dumps(many), "duplicate")    # li's: superseded by the next one of li's
+    for name, body in (("cells-not-objects.ipynb", '{"cells": [1]}'), ("questions-number.ipynb", None)):
+        if body is None:
+            odd = json.loads(li)
+            odd["metadata"]["quizgen"]["questions"] = 5
+            body = json.dumps(odd)
+            cases[name] = (body, None)           # li again, the later file: graded (the questions list ignored)
+        else:
+            cases[name] = (body, "not_a_notebook")
+    archive = tmp_path / "hostile.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for name, (body, _) in cases.items():
+            z.writestr(name, body)
+        z.writestr("twice.ipynb", nbformat.writes(handed["00123"]))
+        z.writestr("twice.ipynb", nbformat.writes(handed["ana@uni.es"]))       # one name twice in a zip
+        z.writestr("crc.ipynb", nbformat.writes(handed["José Pérez"]))
+    raw = bytearray(archive.read_bytes())
+    where = raw.rfind(b'"nbformat"')                       # a byte of the last member's data, changed
+    raw[where + 1] = ord("N")
+    archive.write_bytes(bytes(raw))
+    result = run_cli("grade", SEED_BANK, archive, "--roster", folder / "roster.csv", "--json", "--out", tmp_path / "g")
+    assert result.returncode == 1, result.stderr
+    summary = json.loads(result.stdout)
+    reasons = {r["file"]: r["reason"] for r in summary["rejected"]}
+    expected = {name: reason for name, (_, reason) in cases.items() if reason}
+    assert {name: reasons.get(name) for name in expected} == expected
+    assert reasons["crc.ipynb"] == "not_a_notebook" and "cannot be read" in \
+        next(r["detail"] for r in summary["rejected"] if r["file"] == "crc.ipynb")
+    graded = {row["file"] for row in read_csv(tmp_path / "g/answers.csv")}
+    assert graded == {"twice.ipynb", "twice.ipynb (2)", "questions-number.ipynb"}
+    assert summary["rows"] == len(cases) + 3 == summary["graded"] + len(summary["rejected"])
+
+
+def test_links_and_special_files_in_a_folder_are_rejected_by_name(course, tmp_path):
+    folder, key, handed = course
+    (tmp_path / "in/a").mkdir(parents=True)
+    nbformat.write(handed["li"], tmp_path / "in/a/lab.ipynb")
+    (tmp_path / "in/link.ipynb").symlink_to(tmp_path / "in/a/lab.ipynb")
+    (tmp_path / "in/dirlink").symlink_to(tmp_path / "in/a")
+    os.mkfifo(tmp_path / "in/pipe")
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--json",
+                     "--out", tmp_path / "g")
+    summary = json.loads(result.stdout)
+    assert {r["file"]: r["reason"] for r in summary["rejected"]} == {
+        "dirlink": "not_a_notebook", "link.ipynb": "not_a_notebook", "pipe": "not_a_notebook"}
+    assert summary["graded"] == 1
+
+
+def test_graded_copies_of_names_that_meet_keep_apart(course, tmp_path):
+    folder, key, handed = course
+    archive = tmp_path / "s.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("a/x.ipynb", nbformat.writes(handed["li"]))
+        z.writestr("a\\x.ipynb", nbformat.writes(handed["00123"]))
+        z.writestr("../a/X.ipynb", nbformat.writes(handed["ana@uni.es"]))
+    result = run_cli("grade", SEED_BANK, archive, "--roster", folder / "roster.csv", "--return-notebooks", "--json",
+                     "--out", tmp_path / "g")
+    assert result.returncode == 0, result.stderr
+    returned = tmp_path / "g/returned"
+    copies = sorted(p.relative_to(returned).as_posix() for p in returned.rglob("*.ipynb"))
+    assert len(copies) == 3 and len({c.casefold() for c in copies}) == 3
+    assert all(not c.startswith("..") for c in copies)
+
+
+def test_the_id_cell_takes_an_id_written_as_text_not_code(tmp_path):
+    result = run_cli("generate", SEED_BANK, "--versions", 1, "--format", "ipynb", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    nb = nbformat.read(tmp_path / "out/handout/v1/lab-v1.ipynb", as_version=4)
+    idcell = next(c for c in nb.cells if c.metadata.get("quizgen", {}).get("role") == "student_id")
+    (tmp_path / "in").mkdir()
+    for name, source in (("code", "id_estudiante = input()"), ("number", "id_estudiante = 123"),
+                         ("loose", "id_estudiante = A 01  # mi id")):
+        idcell.source = source
+        nbformat.write(nb, tmp_path / f"in/{name}.ipynb")
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--json", "--out", tmp_path / "g")
+    summary = json.loads(result.stdout)
+    assert [(r["file"], r["reason"]) for r in summary["rejected"]] == [("code.ipynb", "missing_student_id")]
+    assert sorted(row["student_id"] for row in read_csv(tmp_path / "g/grades.csv")) == ["123", "A 01"]
+
+
+def test_the_key_json_holds_a_key_for_its_quiz_only(tmp_path):
+    """A key.json shown to a TA signs nothing but its own quiz's notebooks: it holds the machine key's key for
+    that quiz, not the machine key."""
+    from quizgen.core.signing import SigningKey
+
+    env = {**os.environ, "QUIZGEN_CONFIG": str(tmp_path / "config")}
+    for seed in (1, 2):
+        assert run_cli("generate", SEED_BANK, "--seed", seed, "--format", "ipynb", "--out", tmp_path / f"s{seed}",
+                       env=env).returncode == 0
+    machine = SigningKey((tmp_path / "config/signing.key").read_bytes(), "machine")
+    keys = [json.loads((tmp_path / f"s{seed}/key.json").read_text()) for seed in (1, 2)]
+    for key in keys:
+        assert key["signing_key"]["key"] == machine.for_quiz(key["fingerprint"]).hex != machine.hex
+    assert keys[0]["signing_key"]["key"] != keys[1]["signing_key"]["key"]
+    # seed 2's notebook graded with seed 1's key.json on another machine: refused (it cannot vouch for it)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in/lab.ipynb").write_bytes((tmp_path / "s2/handout/v1/lab-v1.ipynb").read_bytes())
+    elsewhere = {**os.environ, "QUIZGEN_CONFIG": str(tmp_path / "elsewhere")}
+    result = run_cli("grade", "--key", tmp_path / "s1/key.json", tmp_path / "in", "--out", tmp_path / "g",
+                     env=elsewhere)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_reports_inside_the_folder_of_submissions_are_refused(course, tmp_path):
+    folder, key, handed = course
+    (tmp_path / "in").mkdir()
+    nbformat.write(handed["li"], tmp_path / "in/lab.ipynb")
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--out",
+                     tmp_path / "in/grades")
+    assert result.returncode == 2 and "--out" in result.stderr and not (tmp_path / "in/grades").exists()
