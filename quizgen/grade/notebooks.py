@@ -412,7 +412,8 @@ def answer_cells(notebook: dict, identity: dict) -> dict[str, tuple[int, str | N
                 read[i] = answer_of(cell.get("source"), cell.get("outputs"), names)
             return [i for i in indexes if read[i] is not None]
         designated = by_metadata.get(question, [])
-        others = [i for i in by_variable.get(question, []) if i not in set(designated)]
+        apart = set(designated)
+        others = [i for i in by_variable.get(question, []) if i not in apart]
         index = (filled(designated) or filled(others) or designated or others)[-1]
         chosen[question] = (index, read.get(index))
     return chosen
