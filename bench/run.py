@@ -220,7 +220,8 @@ def lab_notebooks(folder: Path) -> list[tuple]:
     renderer = Renderer()
     students = [f"s{n:03d}" for n in range(500)]
     key = SigningKey(bytes(range(32)), "bench")
-    quizset = replace(pipeline.build(bank, students, bank.seed, bank.language, renderer, roster=True), signing=key)
+    quizset = pipeline.build(bank, students, bank.seed, bank.language, renderer, roster=True)
+    quizset = replace(quizset, signing=key.for_quiz(quizset.fingerprint.text()))
     seconds, files = timed(FORMATS["ipynb"].files, quizset, renderer)
     built = [build_notebook(quizset, v, renderer) for v in quizset.versions]
     floor, _ = timed(lambda: [json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) for nb in built])
@@ -236,7 +237,7 @@ def lab_notebooks(folder: Path) -> list[tuple]:
                     cell["source"] = f"respuesta = {answer!r}\n"
             z.writestr(f"{version.id}_assignsubmission_file_/{Path(name).name}", json.dumps(nb))
     ids = [q.id for q in bank.questions]
-    seconds, read = timed(lambda: list(NotebookSubmissions(str(archive), ids, [key]).rows()))
+    seconds, read = timed(lambda: list(NotebookSubmissions(str(archive), ids, lambda fp: [key.for_quiz(fp)]).rows()))
     with zipfile.ZipFile(archive) as z:
         floor, _ = timed(lambda: [json.loads(z.read(name)) for name in z.namelist()])
     rows.append(("ipynb read as submissions", len(read) / seconds, "notebooks/s", len(read) / floor, floor / seconds))
