@@ -131,8 +131,10 @@ def parse_shape(text: str, expected=None, wrong_count: str = "dimensions"):
         parts = re.split(r"\s*[x*]\s*", inner)
     elif ";" in inner:
         parts = inner.split(";")
-    elif "," in inner and len(re.split(r"\s*,\s*", inner)) == ndim:
-        parts = re.split(r"\s*,\s*", inner)       # 3,3 and 3, 3: the comma separates sizes
+    elif "," in inner and (len(re.split(r"\s*,\s*", inner)) == ndim
+                           or all(number(p) is not None for p in re.split(r"\s*,\s*", inner))):
+        # 3,3 and 3, 3: the comma separates sizes; so it does in 1, 1, 3, 3 (tuple(layer(x).shape)): so many sizes
+        parts = re.split(r"\s*,\s*", inner)
     else:
         parts = inner.split()                       # 3 3 (and 2,5 3: the comma is part of a number)
     parts = [p.strip() for p in parts]

@@ -120,12 +120,12 @@ class Placer:
     def place(self, row: Submission) -> tuple[Submission, str, str]:
         """(the row as graded, reason, detail): reason "" when it is graded; detail then says how its
         student or version was read ("" when written as handed out)."""
-        if row.problem:
-            return row, row.reason or "malformed_row", row.problem
         if row.file and row.fingerprint and self.accepted is not None:
             other = self._other_quiz(row.fingerprint, "notebook")     # of another quiz: said before all else
             if other:
                 return row, "other_quiz", other
+        if row.problem:
+            return row, row.reason or "malformed_row", row.problem
         if not row.student_id:
             return row, "missing_student_id", ("the notebook's student id cell is empty" if row.file else
                                                "the row has no student id")
@@ -414,7 +414,7 @@ def open_key(submissions_path: str, renderer, *, key_path: str | None = None, ba
         made, regraded, _ = _provenance(source, key.fingerprint, [s["id"] for s in key.slots],
                                         f"{key.name} was made with seed {getattr(key.fingerprint, 'seed', '?')}",
                                         regrade=False, seed_flag=False)
-        _same_hand_out(made, key)
+        _same_hand_out(made, key, source.called)
         handed = key.handed_out(made)
         notes = [f"{key.name} carries no fingerprint (made before quizgen had them): the sheet's could not be "
                  "checked against it"] if key.fingerprint is None and source.has_fingerprint else []
@@ -498,7 +498,7 @@ def _provenance(source: SubmissionFile, expected: Fingerprint | None, question_i
                        f"bank on purpose, {fix})", file=source.path)
 
 
-def _same_hand_out(made: Fingerprint | None, key: SavedKey) -> None:
+def _same_hand_out(made: Fingerprint | None, key: SavedKey, called: str = "the sheet") -> None:
     """A sheet handed out otherwise than the key's versions (per student against v1..vN, or more versions than
     the key has) is refused: its rows would all be of versions the key does not hold."""
     if made is None or key.fingerprint is None or not made.handed_out:
@@ -507,7 +507,7 @@ def _same_hand_out(made: Fingerprint | None, key: SavedKey) -> None:
         return f"a roster of {fp.roster[0]} students" if fp.roster else f"--versions {fp.version_count}"
     held = key.fingerprint
     if (made.roster is None) != (held.roster is None) or (made.version_count or 0) > (held.version_count or 0):
-        raise QuizgenError(f"the sheet was handed out for {said(made)}; {key.name} was made for {said(held)}: grade "
+        raise QuizgenError(f"{called} was handed out for {said(made)}; {key.name} was made for {said(held)}: grade "
                            "with the key of the hand-out, or with the bank", field="--key")
 
 
@@ -540,15 +540,16 @@ def _handed_out(made: Fingerprint | None, versions: int | None, roster: str | No
                                f"{versions}; give the roster with --roster", field="--versions")
         if made_for and made_for != versions:
             raise QuizgenError(f"{name} was made with --versions {made_for}; you gave {versions} (leave --versions "
-                               "out: the sheet says which versions were handed out)", field="--versions")
+                               "out: it says which versions were handed out)", field="--versions")
         return HandedOut(count=versions, source=f"--versions {versions}")
     if made_for:
         return HandedOut(count=made_for, source=f"{name} (made with --versions {made_for})")
     if made_roster:
         raise QuizgenError(f"{name} was made for a roster of {made_roster[0]} students; give it with --roster "
                            "(or grade with --key key.json)", field="--roster")
-    raise QuizgenError(f"which versions were handed out? {name} does not say (it is not a response sheet quizgen "
-                       "wrote); give --versions N (v1..vN), --roster students.csv, or --key key.json",
+    raise QuizgenError(f"which versions were handed out? {name} does not say (it is not what quizgen hands out: a "
+                       "response sheet, or notebooks with quizgen metadata); give --versions N (v1..vN), --roster "
+                       "students.csv, or --key key.json",
                        field="--versions")
 
 
@@ -604,7 +605,7 @@ def grade(submissions_path: str, renderer, out_dir: str, *, jobs: int = 1, canva
         raise QuizgenError("graded copies are made of notebooks; these submissions are a table",
                            field="--return-notebooks")
     if not accounting.graded:
-        raise NothingGraded(source.path, accounting)
+        raise NothingGraded(source.path, accounting, source.unit)
     owned = ("feedback", NotebookReturner.FOLDER) if return_notebooks else ("feedback",)
     with Staging(out_dir, owned_dirs=owned, command="grade") as staging:
         returner = NotebookReturner(source.source) if return_notebooks else None
@@ -653,12 +654,13 @@ def _stamp(path: str) -> tuple | None:
 class NothingGraded(QuizgenError):
     """Not one row of the file could be graded: the reasons, and nothing written."""
 
-    def __init__(self, path: str, accounting: Accounting):
+    def __init__(self, path: str, accounting: Accounting, unit: str = "row"):
         reasons = Counter(r.reason for r in accounting.rejected)
         first = accounting.rejected[0] if accounting.rejected else None
         example = f"; {first.submission.where}: {first.reason}: {first.detail}" if first else ""
         counted = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
-        super().__init__(f"no row could be graded ({accounting.rows} rows: {counted or 'none'}){example}; "
+        units = unit + ("" if accounting.rows == 1 else "s")
+        super().__init__(f"no {unit} could be graded ({accounting.rows} {units}: {counted or 'none'}){example}; "
                          "nothing was written", file=path)
         self.accounting = accounting
 

@@ -27,6 +27,7 @@ from .roster import clean_id
 from .submissions import Submission, SubmissionFile
 
 MAX_NOTEBOOK = 64 * 1024 * 1024          # bytes: a larger file is refused, not read (a zip bomb, a video)
+MAX_CELL = 100_000                      # characters of an answer cell read (the grader reads 20,000 at most)
 SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini"}
 SYSTEM_FOLDERS = {"__macosx", ".ipynb_checkpoints", ".git", ".trash"}
 ANSWER_NAMES = ("respuesta", "answer")          # the placeholders' variables: respuesta_2, answer_2
@@ -34,7 +35,10 @@ STUDENT_NAMES = ("id_estudiante", "student_id")
 # A line that assigns a placeholder's variable, or the id cell's (linear: no backtracking across lines).
 _ASSIGNS_ANSWER = re.compile(r"^[ \t]*((?:" + "|".join(ANSWER_NAMES) + r")_[0-9]+)[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
 _ASSIGNS_STUDENT = re.compile(r"^[ \t]*(?:" + "|".join(STUDENT_NAMES) + r")[ \t]*=(?!=)", re.M)
+FORMULA_STARTS = ("=", "+", "-", "@")      # an id a student types that a gradebook would run as a formula
 _SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
+_ANSWER_ID = re.compile(r"^q([0-9]{1,4})-answer$")        # the id export/ipynb.py gives an answer cell
+_FEEDBACK_ID = re.compile(r"^(?:feedback-[0-9]+|graded)(?:-[0-9]+)?$")   # and the ids of a graded copy's cells
 _VALUE_CALLS = {"Size", "tensor", "Tensor", "array", "tuple", "list", "set", "frozenset"}
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError, ValueError)
 
@@ -244,6 +248,8 @@ def answer_of(source: str, outputs: list | None = None, names: tuple = ()) -> st
     source = _text(source)
     if not source.strip():
         return None
+    if len(source) > MAX_CELL:
+        return source[:MAX_CELL]        # no answer is this long: the grader says so, without reading it all
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -254,18 +260,21 @@ def answer_of(source: str, outputs: list | None = None, names: tuple = ()) -> st
     named = [s for s in statements if _assigns(s, names)]
     last = statements[-1]
     chosen = named[-1] if named else last if isinstance(last, (ast.Assign, ast.AnnAssign, ast.Expr)) else None
-    if chosen is not None and chosen is not last and _is_blank(chosen.value):
-        # the placeholder left as it was, the answer written on a line of its own below it
-        chosen = last if isinstance(last, (ast.Assign, ast.AnnAssign, ast.Expr)) else None
+    if named and _is_blank(chosen.value):
+        # the placeholder left as it was: an answer written below it as a bare value, else none (an assignment
+        # below it may be another question's: respuesta_3 = ...)
+        if chosen is last or not isinstance(last, ast.Expr):
+            return None
+        chosen = last
     if chosen is None:                  # code ending in a block (with, for, if): what it printed, if anything
-        return _output_text(outputs or []) or _stripped(source)
+        return _output_text(outputs) or _stripped(source)
     node = chosen.value
     if _is_blank(node):
         return None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value.strip() or None
-    if not _is_value(node):
-        shown = _output_text(outputs or [])
+    if not _is_value(node) or (isinstance(node, ast.Name) and isinstance(chosen, ast.Expr)):
+        shown = _output_text(outputs)     # (a bare name shows its value: ``y`` after ``y = layer(x)``)
         if shown:
             return shown
     return ast.get_source_segment(source, node) or _stripped(source)
@@ -299,9 +308,9 @@ def _is_value(node) -> bool:
     return False
 
 
-def _output_text(outputs: list) -> str | None:
+def _output_text(outputs) -> str | None:
     """The last result the cell showed (an execute_result's text, or what it printed)."""
-    for output in reversed(outputs):
+    for output in reversed(outputs if isinstance(outputs, list) else []):
         if not isinstance(output, dict):
             continue
         if output.get("output_type") in ("execute_result", "display_data"):
@@ -328,7 +337,7 @@ def _loose(source: str, names: tuple = ()) -> str | None:
     text = _stripped(source)
     if text is None:
         return None
-    lines = [re.sub(r"[ \t]+#[^\n]*$", "", line) for line in text.splitlines()]     # comments at line ends
+    lines = [_without_comment(line) for line in text.splitlines()]
     pattern = re.compile(r"^\s*(?:" + "|".join(map(re.escape, names)) + r")\s*=(?!=)\s*(.*)$") if names else None
     at = next((i for i in range(len(lines) - 1, -1, -1) if pattern and pattern.match(lines[i])), None)
     if at is not None:
@@ -339,6 +348,14 @@ def _loose(source: str, names: tuple = ()) -> str | None:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1].strip()
     return None if text in ("", "None", "...") else text
+
+
+def _without_comment(line: str) -> str:
+    """A line without a comment at its end (``3x3  # alto x ancho``): from a # after a space."""
+    at = line.find("#")
+    while at > 0 and line[at - 1] not in " \t":
+        at = line.find("#", at + 1)
+    return line[:at].rstrip() if at > 0 else line
 
 
 def _text(value) -> str:
@@ -367,14 +384,18 @@ def read_notebook(notebook: dict, question_ids: list[str], keys_for) -> tuple[st
         return "", "", {}, "", ("no_quizgen_metadata", "no quizgen metadata: not a notebook quizgen handed out (or "
                                                        "its metadata and title cell were removed)")
     problem = signature_problem(identity, keys_for)
-    if problem:
-        version = identity.get("version")
-        return "", _clean(version) if isinstance(version, str) else "", {}, "", ("bad_signature", problem)
+    if problem:     # (the quiz it says it is of, unverified: a notebook of another quiz is said to be so)
+        version, fingerprint = identity.get("version"), identity.get("fingerprint")
+        return "", _clean(version) if isinstance(version, str) else "", {}, \
+            _clean(fingerprint) if isinstance(fingerprint, str) else "", ("bad_signature", problem)
     answers = {question: text for question, (_, text) in answer_cells(notebook, identity).items()
                if question in question_ids and text is not None}
     student = identity.get("student_id")
     if student is None:
         student, id_problem = clean_id(_student_cell(notebook) or "")
+        if student[:1] in FORMULA_STARTS:
+            student, id_problem = "", (f"it starts with {student[0]!r}, which a spreadsheet would run as a formula; "
+                                       "allowed: the id as the course writes it")
         if id_problem and id_problem != "empty":
             return "", identity["version"], answers, identity["fingerprint"], ("malformed_row",
                                                                                f"student id: {id_problem}")
@@ -382,40 +403,51 @@ def read_notebook(notebook: dict, question_ids: list[str], keys_for) -> tuple[st
 
 
 def answer_cells(notebook: dict, identity: dict) -> dict[str, tuple[int, str | None]]:
-    """Question id -> (the index of its answer cell, what it answers): the code cell whose metadata names the
-    question, the last of them that holds an answer (a student copied it); where none does, the last code cell
-    that assigns the placeholder's variable (``respuesta_2 = ...``: an editor dropped the metadata, or the
-    student answered in a cell of their own) and holds an answer; else the (blank) answer cell. One pass over
-    the cells."""
+    """Question id -> (the index of its answer cell, what it answers). A question's candidates are the code
+    cells whose metadata names it (or, where an editor dropped the metadata, whose id is the one quizgen gave
+    its answer cell: q2-answer) and the code cells that assign its placeholder's variable (``respuesta_2 =
+    ...``: the student answered in a cell of their own); not a copy of its cell that assigns another question's
+    variable only (that cell answers the other question). Of those that hold an answer, the answer cell as
+    handed out counts first, then the last that assigns the variable, then the last; with none, the answer
+    cell as handed out (blank). One pass over the cells, each candidate read once."""
     questions = [q for q in identity.get("questions", []) if isinstance(q, str)] \
         if isinstance(identity.get("questions"), list) else []
     variables = {f"{name}_{n}": question for n, question in enumerate(questions, 1) for name in ANSWER_NAMES}
-    by_metadata: dict[str, list[int]] = {}
+    designated: dict[str, list[int]] = {}
     by_variable: dict[str, list[int]] = {}
+    original: dict[str, int] = {}
+    assigns: dict[int, set] = {}
     for index, cell in enumerate(notebook["cells"]):
         if cell.get("cell_type") != "code":
             continue
         role = _role(cell)
-        if isinstance(role.get("question"), str) and "role" not in role:
-            by_metadata.setdefault(role["question"], []).append(index)
-        for variable in dict.fromkeys(_ASSIGNS_ANSWER.findall(_text(cell.get("source")))):
-            if variable in variables:
-                by_variable.setdefault(variables[variable], []).append(index)
+        numbered = _ANSWER_ID.match(cell["id"]) if isinstance(cell.get("id"), str) else None
+        by_id = questions[int(numbered.group(1)) - 1] if numbered and 0 < int(numbered.group(1)) <= len(questions) \
+            else None
+        named = role.get("question") if isinstance(role.get("question"), str) and "role" not in role else None
+        if named or by_id:
+            designated.setdefault(named or by_id, []).append(index)
+            if by_id and by_id == (named or by_id):
+                original[by_id] = index
+        assigns[index] = {variables[v] for v in _ASSIGNS_ANSWER.findall(_text(cell.get("source"))) if v in variables}
+        for question in assigns[index]:
+            by_variable.setdefault(question, []).append(index)
     chosen = {}
-    for question in dict.fromkeys([*by_metadata, *by_variable]):
+    for question in dict.fromkeys([*designated, *by_variable]):
         names = _names(questions, question)
+        candidates = sorted(i for i in {*designated.get(question, []), *by_variable.get(question, [])}
+                            if not assigns[i] or question in assigns[i])
         read = {}
-
-        def filled(indexes):
-            for i in indexes:
-                cell = notebook["cells"][i]
-                read[i] = answer_of(cell.get("source"), cell.get("outputs"), names)
-            return [i for i in indexes if read[i] is not None]
-        designated = by_metadata.get(question, [])
-        apart = set(designated)
-        others = [i for i in by_variable.get(question, []) if i not in apart]
-        index = (filled(designated) or filled(others) or designated or others)[-1]
-        chosen[question] = (index, read.get(index))
+        for i in candidates:
+            cell = notebook["cells"][i]
+            read[i] = answer_of(cell.get("source"), cell.get("outputs"), names)
+        filled = [i for i in candidates if read[i] is not None]
+        if filled:
+            index = max(filled, key=lambda i: (i == original.get(question), question in assigns[i], i))
+        else:
+            index = original.get(question, (designated.get(question) or [None])[-1])
+        if index is not None:
+            chosen[question] = (index, read.get(index))
     return chosen
 
 
@@ -526,7 +558,9 @@ class NotebookReturner:
         notebook, _ = load_notebook(self.source.read(name))
         identity = identity_of(notebook) or {}
         # a graded copy handed in again: its old feedback goes, the new replaces it
-        notebook["cells"] = [c for c in notebook["cells"] if not {"feedback", "graded"} & set(_role(c))]
+        notebook["cells"] = [c for c in notebook["cells"] if not {"feedback", "graded"} & set(_role(c))
+                             and not (c.get("cell_type") == "markdown" and isinstance(c.get("id"), str)
+                                      and _FEEDBACK_ID.match(c["id"]))]
         cells = notebook["cells"]
         answer_at = {question: index for question, (index, _) in answer_cells(notebook, identity).items()}
         minor = notebook.get("nbformat_minor")

@@ -227,10 +227,21 @@ def answer_rows(s) -> list[list]:
     rows = []
     for item in s.items:
         q, mk = item.question, item.marking
-        rows.append([s.student_id, s.version["version"], s.submission.file or s.submission.line, q["id"], item.text or "",
-                     written(q, mk.value), mk.status, exact_number(item.score), _num(q["points"]), " ".join(mk.mistakes),
-                     mk.problem.problem if mk.problem else "", q["answer"]["text"]])
+        rows.append([s.student_id, s.version["version"], s.submission.file or s.submission.line, q["id"],
+                     _typed(item.text),
+                     written(q, mk.value), mk.status, exact_number(item.score), _num(q["points"]),
+                     " ".join(mk.mistakes), mk.problem.problem if mk.problem else "", q["answer"]["text"]])
     return rows
+
+
+SHOWN_TYPED = 1_000      # characters of an answer answers.csv shows (a spreadsheet cell holds 32,767 at most)
+
+
+def _typed(text: str | None) -> str:
+    """What a student typed, as answers.csv shows it: whole, or its start and its length."""
+    if not text:
+        return ""
+    return text if len(text) <= SHOWN_TYPED else f"{text[:SHOWN_TYPED]}… ({len(text):,} characters)"
 
 
 def item_stats_csv(stats: list[dict]) -> bytes:

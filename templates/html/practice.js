@@ -98,7 +98,10 @@
     let parts;
     if (/[x*]/.test(inner)) parts = inner.split(AROUND_X);
     else if (inner.includes(";")) parts = inner.split(";");
-    else if (inner.includes(",") && inner.split(AROUND_COMMA).length === ndim) parts = inner.split(AROUND_COMMA);
+    else if (inner.includes(",") && (inner.split(AROUND_COMMA).length === ndim ||
+                                     inner.split(AROUND_COMMA).every((p) => number(p) !== null))) {
+      parts = inner.split(AROUND_COMMA);      // so many sizes, as in 1, 1, 3, 3
+    }
     else parts = words(inner);
     parts = parts.map(strip);
     if (parts.includes("") && parts.length > 1) return malformed("missing_size");

@@ -54,6 +54,11 @@ STUDENTS = ["ana@uni.es", "José Pérez", "00123", "li"]
     ("respuesta_2 = None\n(3, 3)", None, "(3, 3)"),        # the placeholder left, the answer below it
     ("respuesta_2 = 3x3  # alto x ancho", None, "3x3"),     # a comment at the end of a line that is not Python
     ("respuesta_2 = '\ud800'", None, "\ufffd"),            # a lone surrogate (JSON allows it): no crash later
+    ("y = layer(x)\ny", [{"output_type": "execute_result", "data": {"text/plain": "tensor([[1.]])"},
+                          "execution_count": 1, "metadata": {}}], "tensor([[1.]])"),   # a name shows its value
+    ("layer(x)", 5, "layer(x)"),                              # outputs that are not a list: none
+    ("respuesta_2 = None\nrespuesta_3 = (17, 17)", None, None),    # another question's answer is not this one's
+    ("respuesta_2 = (" + "1, " * 200_000 + ")", None, ("respuesta_2 = (" + "1, " * 200_000)[:100_000]),  # too long
 ])
 def test_an_answer_cell_is_read_as_text(source, outputs, expected):
     names = ("respuesta_2", "answer_2")
@@ -510,3 +515,82 @@ def test_reports_inside_the_folder_of_submissions_are_refused(course, tmp_path):
     result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--out",
                      tmp_path / "in/grades")
     assert result.returncode == 2 and "--out" in result.stderr and not (tmp_path / "in/grades").exists()
+
+
+def test_copies_of_an_answer_cell_answer_the_question_they_assign(course, tmp_path):
+    """A student copies question 2's answer cell below question 3 and writes respuesta_3 in it, and leaves a
+    scratch copy of it computing something: each answer counts for its own question."""
+    folder, key, handed = course
+    version = key["li"]
+    q2, q3 = version["questions"][1], version["questions"][2]
+    nb = filled(handed["li"], {q2["id"]: f"respuesta_2 = {q2['answer']['text']!r}"})
+    answer2 = cells_of(nb)[q2["id"]]
+    copy = nbformat.from_dict(json.loads(json.dumps(answer2)))
+    copy.id, copy.source = "copied-1", f"respuesta_3 = {q3['answer']['text']!r}"
+    scratch = nbformat.from_dict(json.loads(json.dumps(answer2)))
+    scratch.id, scratch.source = "copied-2", "print(19 - 3)"
+    at = nb.cells.index(cells_of(nb)[q3["id"]])
+    nb.cells[at + 1:at + 1] = [copy, scratch]
+    (tmp_path / "in").mkdir()
+    nbformat.write(nb, tmp_path / "in/lab.ipynb")
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--json",
+                     "--out", tmp_path / "g")
+    rows = {r["question"]: r for r in read_csv(tmp_path / "g/answers.csv")}
+    assert (rows[q2["id"]]["status"], rows[q3["id"]]["status"]) == ("correct", "correct")
+    assert json.loads(result.stdout)["mean_score"] == q2["points"] + q3["points"]
+
+
+def test_answer_cells_without_metadata_are_found_by_their_ids(course, tmp_path):
+    """An editor that drops cell metadata keeps the cells' ids: a code answer (what it printed) still counts."""
+    folder, key, handed = course
+    version = key["li"]
+    q = next(q for q in version["questions"] if q["type"] == "output_size")
+    nb = filled(handed["li"], {q["id"]: "layer(x).shape"})
+    cell = cells_of(nb)[q["id"]]
+    cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": f"torch.Size([1, 1, "
+                    f"{q['answer']['value'][0]}, {q['answer']['value'][1]}])"}, execution_count=1)]
+    for c in nb.cells:
+        c.metadata = {}
+    (tmp_path / "in").mkdir()
+    nbformat.write(nb, tmp_path / "in/lab.ipynb")
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--roster", folder / "roster.csv", "--json",
+                     "--return-notebooks", "--out", tmp_path / "g")
+    assert json.loads(result.stdout)["mean_score"] == q["points"]
+    # the graded copy, which has lost its metadata too, graded again: its feedback replaced, not stacked
+    back = nbformat.read(tmp_path / "g/returned/lab.ipynb", as_version=4)
+    for c in back.cells:
+        c.metadata = {}
+    (tmp_path / "again").mkdir()
+    nbformat.write(back, tmp_path / "again/lab.ipynb")
+    run_cli("grade", SEED_BANK, tmp_path / "again", "--roster", folder / "roster.csv", "--return-notebooks",
+            "--out", tmp_path / "g2")
+    twice = nbformat.read(tmp_path / "g2/returned/lab.ipynb", as_version=4)
+    assert len(twice.cells) == len(back.cells)
+
+
+def test_an_id_a_spreadsheet_would_run_as_a_formula_is_refused(tmp_path):
+    result = run_cli("generate", SEED_BANK, "--versions", 1, "--format", "ipynb", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    nb = nbformat.read(tmp_path / "out/handout/v1/lab-v1.ipynb", as_version=4)
+    next(c for c in nb.cells if c.metadata.get("quizgen", {}).get("role") == "student_id").source = \
+        'id_estudiante = "=HYPERLINK(1)"'
+    (tmp_path / "in").mkdir()
+    nbformat.write(nb, tmp_path / "in/lab.ipynb")
+    result = run_cli("grade", SEED_BANK, tmp_path / "in", "--out", tmp_path / "g")
+    assert result.returncode == 2 and "formula" in result.stderr and "no file could be graded (1 file:" in result.stderr
+
+
+def test_a_notebook_of_another_quiz_is_said_to_be_so_on_any_machine(course, tmp_path):
+    folder, key, handed = course
+    other = tmp_path / "other"
+    assert run_cli("generate", SEED_BANK, "--seed", 99, "--versions", 1, "--format", "ipynb", "--out", other,
+                   env={**os.environ, "QUIZGEN_CONFIG": str(tmp_path / "other-machine")}).returncode == 0
+    (tmp_path / "in").mkdir()
+    nbformat.write(handed["li"], tmp_path / "in/li.ipynb")
+    (tmp_path / "in/stray.ipynb").write_bytes((other / "handout/v1/lab-v1.ipynb").read_bytes())
+    for machine in ("here", "elsewhere"):
+        env = os.environ if machine == "here" else {**os.environ, "QUIZGEN_CONFIG": str(tmp_path / "empty")}
+        result = run_cli("grade", "--key", folder / "out/key.json", tmp_path / "in", "--json",
+                         "--out", tmp_path / f"g-{machine}", env=env)
+        summary = json.loads(result.stdout)
+        assert [(r["file"], r["reason"]) for r in summary["rejected"]] == [("stray.ipynb", "other_quiz")], machine
