@@ -58,9 +58,17 @@ class Question:
     grading: dict
     lms: dict
     picture: bool = False
-    lab: tuple = ()             # Python lines building the question's tensors in torch (lab notebooks only)
+    context: dict = field(default_factory=dict, repr=False, compare=False)   # the prompt's facts (the draft's)
 
     def to_dict(self) -> dict:
         # Shallow: the fields already hold plain JSON data (asdict's deep copy was the slowest step of a run).
-        # ``lab`` is a hand-out's, not the key's: it is left out of the record grading reads.
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "lab"}
+        # ``context`` is what the texts were made from, not part of the record grading reads.
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "context"}
+
+    @property
+    def lab(self) -> list[str]:
+        """Python lines building the question's tensors and layer in torch (its type's ``lab``): made only when
+        a lab notebook asks for them."""
+        from ..questions import get  # noqa: PLC0415 - the types import this module
+
+        return get(self.type).lab(self)

@@ -17,8 +17,9 @@ VERSIONS_PER_PART = 200   # versions written together, by formats that write ver
 
 class Format:
     """A format declares itself: ``name`` (what --format takes), ``help`` (one line for --help and the README),
-    ``writes`` (the files it writes), ``per_version`` (a file per version, or one for the whole set) and
-    ``needs`` (what it needs that the others do not, "" if nothing). `generate --help` is written from these."""
+    ``writes`` (the files it writes), ``per_version`` (a file per version, or one for the whole set),
+    ``needs`` (what it needs that the others do not, "" if nothing), ``signed`` and ``with_formats`` (below).
+    `generate --help` is written from these."""
 
     name = ""
     help = ""
@@ -26,6 +27,8 @@ class Format:
     per_version = False
     needs = ""
     check_versions: int | None = None   # `check` writes this many versions only (a costly format), else all
+    signed = False              # its files are signed with the quiz's signing key (quizset.signing)
+    with_formats: tuple = ()    # the formats always written with it
 
     def files(self, quizset, renderer) -> dict[str, bytes]:
         """{relative path: content} for the whole set."""

@@ -42,6 +42,8 @@ class Ipynb(PerVersion):
             "folder or .zip of the notebooks handed in")
     writes = "handout/<version>/lab-<version>.ipynb (and key.json, which holds the signing key)"
     needs = "the nbformat library (installed by the set-up)"
+    signed = True
+    with_formats = ("json",)        # the key of the notebooks holds their signing key
 
     def write(self, quizset, renderer, part):
         import nbformat  # noqa: PLC0415 - only notebooks need it
@@ -72,9 +74,9 @@ def build_notebook(quizset, version, renderer):
 
     words = renderer.words(quizset.language)
     student = version.id if quizset.roster else None
-    identity = {**signed_fields(quizset.fingerprint.text(), version.id, student),
-                "key_id": quizset.signing.id, "questions": [q.id for q in version.questions]}
-    identity["signature"] = quizset.signing.sign(signed_fields(quizset.fingerprint.text(), version.id, student))
+    signed = signed_fields(quizset.fingerprint.text(), version.id, student)
+    identity = {**signed, "key_id": quizset.signing.id, "questions": [q.id for q in version.questions],
+                "signature": quizset.signing.sign(signed)}
     context = {"set": quizset, "version": version, "w": words, "lang": quizset.language, "student": student,
                "torch_cells": quizset.bank.torch_cells}
     locked = {"editable": False, "deletable": False}
@@ -105,8 +107,9 @@ def build_notebook(quizset, version, renderer):
                    if svg else "")
         cells.append(markdown(f"q{q.number}-prompt", "question.md.j2", {"role": "prompt", "question": q.id},
                               q=q, picture=picture))
-        if quizset.bank.torch_cells and q.lab:
-            cells.append(code(f"q{q.number}-torch", "\n".join(q.lab), {"role": "torch", "question": q.id}))
+        lab = q.lab if quizset.bank.torch_cells else []
+        if lab:
+            cells.append(code(f"q{q.number}-torch", "\n".join(lab), {"role": "torch", "question": q.id}))
         cells.append(code(f"q{q.number}-answer", renderer.render("ipynb/answer.py.j2", **context, q=q,
                                                                  example=answer_example(q)),
                           {"question": q.id}, deletable=False))

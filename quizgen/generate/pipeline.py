@@ -179,14 +179,14 @@ def generate(bank_path: str, out_dir: str, formats: list[str], versions: int = 1
                     people=students)
     if roster and "sheet" not in formats:
         formats = [*formats, "sheet"]   # handed out per student: the sheet to type their answers into
-    if "ipynb" in formats:
+    formats = [*formats, *(w for w in dict.fromkeys(w for f in formats for w in FORMATS[f].with_formats)
+                           if w not in formats)]
+    if any(FORMATS[f].signed for f in formats):
         from dataclasses import replace  # noqa: PLC0415
 
         from ..core.signing import machine_key  # noqa: PLC0415
 
         quizset = replace(quizset, signing=machine_key(create=True).for_quiz(quizset.fingerprint.text()))
-        if "json" not in formats:
-            formats = [*formats, "json"]    # the key of the notebooks holds their signing key
     files = write_formats(quizset, renderer, formats, jobs)
     warnings = [f"{name}: {warning}" for name in formats for warning in FORMATS[name].warnings(quizset)]
     warnings += [f"{roster}: {note}" for note in (students.notes if students else [])]

@@ -10,6 +10,7 @@ metadata, a signature that does not match); an operating system's own files (__M
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import re
@@ -30,17 +31,37 @@ MAX_NOTEBOOK = 64 * 1024 * 1024          # bytes: a larger file is refused, not 
 MAX_CELL = 100_000                      # characters of an answer cell read (the grader reads 20,000 at most)
 SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini"}
 SYSTEM_FOLDERS = {"__macosx", ".ipynb_checkpoints", ".git", ".trash"}
-ANSWER_NAMES = ("respuesta", "answer")          # the placeholders' variables: respuesta_2, answer_2
-STUDENT_NAMES = ("id_estudiante", "student_id")
-# A line that assigns a placeholder's variable, or the id cell's (linear: no backtracking across lines).
-_ASSIGNS_ANSWER = re.compile(r"^[ \t]*((?:" + "|".join(ANSWER_NAMES) + r")_[0-9]+)[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
-_ASSIGNS_STUDENT = re.compile(r"^[ \t]*(?:" + "|".join(STUDENT_NAMES) + r")[ \t]*=(?!=)", re.M)
 FORMULA_STARTS = ("=", "+", "-", "@")      # an id a student types that a gradebook would run as a formula
 _SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
 _ANSWER_ID = re.compile(r"^q([0-9]{1,4})-answer$")        # the id export/ipynb.py gives an answer cell
 _FEEDBACK_ID = re.compile(r"^(?:feedback-[0-9]+|graded)(?:-[0-9]+)?$")   # and the ids of a graded copy's cells
 _VALUE_CALLS = {"Size", "tensor", "Tensor", "array", "tuple", "list", "set", "frozenset"}
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError, ValueError)
+
+
+@dataclass(frozen=True)
+class Placeholders:
+    """The variables of the cells a notebook hands out, in every language (``answer_variable`` and
+    ``student_id_variable`` of templates/<lang>/words.j2: respuesta_2, answer_2; id_estudiante, student_id),
+    and the lines that assign them (linear patterns: no backtracking across lines)."""
+    answers: tuple
+    students: tuple
+    assigns_answer: re.Pattern
+    assigns_student: re.Pattern
+
+
+@functools.lru_cache(maxsize=1)
+def placeholders() -> Placeholders:
+    from ..core.languages import LANGUAGES  # noqa: PLC0415
+    from ..render.renderer import Renderer  # noqa: PLC0415
+
+    words = [Renderer().words(lang) for lang in LANGUAGES]
+    answers = tuple(dict.fromkeys(str(w.answer_variable) for w in words))
+    students = tuple(dict.fromkeys(str(w.student_id_variable) for w in words))
+    return Placeholders(
+        answers, students,
+        re.compile(r"^[ \t]*((?:" + "|".join(map(re.escape, answers)) + r")_[0-9]+)[ \t]*(?::[^=\n]*)?=(?!=)", re.M),
+        re.compile(r"^[ \t]*(?:" + "|".join(map(re.escape, students)) + r")[ \t]*=(?!=)", re.M))
 
 
 def is_notebook_source(path: str) -> bool:
@@ -412,7 +433,8 @@ def answer_cells(notebook: dict, identity: dict) -> dict[str, tuple[int, str | N
     cell as handed out (blank). One pass over the cells, each candidate read once."""
     questions = [q for q in identity.get("questions", []) if isinstance(q, str)] \
         if isinstance(identity.get("questions"), list) else []
-    variables = {f"{name}_{n}": question for n, question in enumerate(questions, 1) for name in ANSWER_NAMES}
+    held = placeholders()
+    variables = {f"{name}_{n}": question for n, question in enumerate(questions, 1) for name in held.answers}
     designated: dict[str, list[int]] = {}
     by_variable: dict[str, list[int]] = {}
     original: dict[str, int] = {}
@@ -429,7 +451,8 @@ def answer_cells(notebook: dict, identity: dict) -> dict[str, tuple[int, str | N
             designated.setdefault(named or by_id, []).append(index)
             if by_id and by_id == (named or by_id):
                 original[by_id] = index
-        assigns[index] = {variables[v] for v in _ASSIGNS_ANSWER.findall(_text(cell.get("source"))) if v in variables}
+        assigns[index] = {variables[v] for v in held.assigns_answer.findall(_text(cell.get("source")))
+                          if v in variables}
         for question in assigns[index]:
             by_variable.setdefault(question, []).append(index)
     chosen = {}
@@ -454,7 +477,7 @@ def answer_cells(notebook: dict, identity: dict) -> dict[str, tuple[int, str | N
 def _names(questions: list, question: str) -> tuple:
     """The placeholder variables of a question: respuesta_<its number>, answer_<its number>."""
     number = questions.index(question) + 1 if question in questions else None
-    return tuple(f"{name}_{number}" for name in ANSWER_NAMES) if number else ()
+    return tuple(f"{name}_{number}" for name in placeholders().answers) if number else ()
 
 
 def _student_cell(notebook: dict) -> str | None:
@@ -463,13 +486,14 @@ def _student_cell(notebook: dict) -> str | None:
         if cell.get("cell_type") != "code":
             continue
         source = _text(cell.get("source"))
-        if _role(cell).get("role") != "student_id" and not _ASSIGNS_STUDENT.search(source):
+        names = placeholders()
+        if _role(cell).get("role") != "student_id" and not names.assigns_student.search(source):
             continue
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return _loose(source, STUDENT_NAMES)
-        values = [s.value for s in tree.body if _assigns(s, STUDENT_NAMES)]
+            return _loose(source, names.students)
+        values = [s.value for s in tree.body if _assigns(s, names.students)]
         if values and isinstance(values[-1], ast.Constant) and isinstance(values[-1].value, (str, int)) \
                 and not isinstance(values[-1].value, bool):
             return str(values[-1].value)

@@ -52,14 +52,15 @@ class QuestionType:
     def build(self, question: QuestionSpec, bank: Bank, config, content, version: str, number: int):
         raise NotImplementedError
 
-    def lab(self, draft) -> list[str]:
+    def lab(self, question) -> list[str]:
         """Python lines that build in torch what the question gives, never its answer: the input ``x`` (its
         values where the question shows them, else random; batch and channels of 1 unless the question says)
         and the layer ``layer`` as the prompt writes it (its weights set where the question gives a kernel).
         A lab notebook runs them before the answer cell, after ``import torch`` and ``from torch import nn``;
-        they must run without error (tests/export/test_notebook.py runs every type's)."""
-        lines = [lab_input(draft.params)]
-        call = draft.context.get("call")
+        they must run without error (tests/export/test_notebook.py runs every type's). ``question``: a Draft or
+        a Question (what is read: its params and its context, the prompt's facts)."""
+        lines = [lab_input(question.params)]
+        call = question.context.get("call")
         if call:
             lines.append(f"layer = {call}")
         return lines

@@ -62,10 +62,10 @@ class Channels(QuestionType):
                        for name, default in (("batch", 1), ("in", 1), ("out", 1), ("groups", 1), ("bias", True)))
         return replace(spaces, extras=extras, make=ChannelConfig)
 
-    def lab(self, draft) -> list[str]:
+    def lab(self, question) -> list[str]:
         """The batch (its size and channels as the question gives them) and the layer."""
-        params = draft.params
-        return [lab_input(params, params["batch"], params["in_channels"]), f"layer = {draft.context['call']}"]
+        params = question.params
+        return [lab_input(params, params["batch"], params["in_channels"]), f"layer = {question.context['call']}"]
 
     def build(self, question, bank, config, content, version, number):
         ask = question.fields.get("ask", "output_shape")

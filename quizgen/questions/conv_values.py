@@ -26,10 +26,10 @@ class ConvValues(QuestionType):
                       question.path_of("kernel") + ("values",))
         return frozen(image), frozen(kernel)
 
-    def lab(self, draft) -> list[str]:
+    def lab(self, question) -> list[str]:
         """The input and the layer, with the question's kernel as its weight and a zero bias."""
-        kernel = draft.params["kernel"]
-        return [*super().lab(draft), "with torch.no_grad():",
+        kernel = question.params["kernel"]
+        return [*super().lab(question), "with torch.no_grad():",
                 f"    layer.weight.copy_(torch.tensor({kernel!r}, dtype=torch.float32).reshape(layer.weight.shape))",
                 "    layer.bias.zero_()"]
 

@@ -20,10 +20,10 @@ class FlippedValues(ConvValues):
     summary = 'output values of a convolution in the textbook sense (kernel flipped), unlike torch'
     picture = None   # the conv picture animates torch's unflipped product-sums
 
-    def lab(self, draft) -> list[str]:
+    def lab(self, question) -> list[str]:
         """The input and the kernel as tensors: no layer (torch's conv2d would not flip the kernel)."""
-        return [lab_input(draft.params),
-                f"kernel = torch.tensor({draft.params['kernel']!r}, dtype=torch.float32)"]
+        return [lab_input(question.params),
+                f"kernel = torch.tensor({question.params['kernel']!r}, dtype=torch.float32)"]
 
     def build(self, question, bank, config, content, version, number):
         spec = config.spec()

@@ -87,9 +87,9 @@ class Inverse(QuestionType):
             () if config.output_padding is None else (config.output_padding,))
         return all(not isinstance(v, str) and len(set(v)) == 1 for v in values)
 
-    def lab(self, draft) -> list[str]:
+    def lab(self, question) -> list[str]:
         """The input only: the layer's unknown parameter is the answer."""
-        return [lab_input(draft.params)]
+        return [lab_input(question.params)]
 
     def build(self, question, bank, config, content, version, number):
         unknown = question.fields.get("unknown", "stride")

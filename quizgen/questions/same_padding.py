@@ -25,9 +25,9 @@ class SamePadding(QuestionType):
         # The padding is the unknown: the question is drawn with 'same' and answered with numbers.
         return replace(super().spaces(question, bank), strides=[(1,) * self.ndim(question)], paddings=["same"])
 
-    def lab(self, draft) -> list[str]:
+    def lab(self, question) -> list[str]:
         """The input only: the padding is the answer."""
-        return [lab_input(draft.params)]
+        return [lab_input(question.params)]
 
     def build(self, question, bank, config, content, version, number):
         pads = [ar.same_padding(k, d) for k, d in zip(config.kernel_shape, config.dilation)]

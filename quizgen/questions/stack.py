@@ -131,10 +131,10 @@ class StackQuestion(QuestionType):
                                                              f"stacks it can measure (at most {MAX_PROBE})")
         return StackSpaces(sizes, layers)
 
-    def lab(self, draft) -> list[str]:
+    def lab(self, question) -> list[str]:
         """The input and the layers, in order, as one nn.Sequential."""
-        return [lab_input(draft.params), "layer = nn.Sequential(",
-                *(f"    {call}," for call in draft.context["layers"]), ")"]
+        return [lab_input(question.params), "layer = nn.Sequential(",
+                *(f"    {call}," for call in question.context["layers"]), ")"]
 
     def build(self, question, bank, config, content, version, number):
         ask = question.fields.get("ask", "output_size")

@@ -25,10 +25,10 @@ class Validity(QuestionType):
         same_artifact = config.padding == "same" and (min(config.kernel_shape) <= 0 or min(config.dilation) <= 0)
         return len(reasons) <= 1 and not same_artifact
 
-    def lab(self, draft) -> list[str]:
+    def lab(self, question) -> list[str]:
         """The input, and the layer in a comment: torch may refuse it (that is the question), and the notebook
         must run top to bottom."""
-        return [lab_input(draft.params), f"# layer = {draft.context['call']}"]
+        return [lab_input(question.params), f"# layer = {question.context['call']}"]
 
     def build(self, question, bank, config, content, version, number):
         reasons = config.reasons()

@@ -146,8 +146,6 @@ class Renderer:
         return self._words[lang]
 
     def question(self, draft: Draft, lang: str) -> Question:
-        from .. import questions  # noqa: PLC0415
-
         w = self.words(lang)
         prompt, instruction = self.prompt(f"{lang}/prompts/{draft.type}.j2", q=draft, f=draft.context,
                                           p=draft.params, w=w)
@@ -160,7 +158,7 @@ class Renderer:
         return Question(id=draft.id, number=draft.number, type=draft.type, title=draft.title,
                         points=draft.points, params=draft.params, prompt=prompt, instruction=instruction,
                         answer=answer, steps=steps, mistakes=mistakes, grading=draft.grading,
-                        lms=draft.lms, picture=draft.picture, lab=tuple(questions.get(draft.type).lab(draft)))
+                        lms=draft.lms, picture=draft.picture, context=draft.context)
 
     @staticmethod
     def answer_written(draft: Draft) -> str:

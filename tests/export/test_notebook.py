@@ -138,7 +138,7 @@ def test_a_generated_lab_runs_top_to_bottom_in_an_ipython_kernel(tmp_path):
     assert namespace["layer"](namespace["x"])[0, 0].tolist() == key["versions"][0]["questions"][0]["answer"]["value"]
 
 
-COMPARED_NOT = {"stack", "inverse", "same_padding", "validity", "flipped_values"}    # no layer, or not the output
+COMPARED_NOT = {"inverse", "same_padding", "validity", "flipped_values"}    # no layer, or not the output
 
 
 @pytest.mark.parametrize("bank", ALL_BANKS, ids=lambda p: p.stem)
@@ -158,8 +158,8 @@ def test_torch_cells_build_what_each_question_says(bank):
                 continue
             out = namespace["layer"](x)
             want = q.answer["value"]
-            if q.type == "stack":
-                continue        # (a stack's question may be its receptive field: the record does not say)
+            if q.type == "stack" and q.context.get("ask", "output_size") != "output_size":
+                continue        # (a stack's receptive field is not its output)
             if q.type == "channels" and q.answer["kind"] == "tensor_shape":
                 # the output's shape, or the weight's: either is the cell's layer's
                 assert want in (list(out.shape), list(namespace["layer"].weight.shape))
@@ -191,3 +191,20 @@ def test_check_tries_notebooks_without_making_a_signing_key(tmp_path):
 def test_format_list_names_ipynb():
     result = run_cli("generate", "--help")
     assert "ipynb" in result.stdout and "lab-<version>.ipynb" in result.stdout
+
+
+@pytest.mark.parametrize("field, said", [
+    ("notebook: {torch_cells: yes-please}", "notebook.torch_cells: got yes-please; allowed: true or false"),
+    ("notebook: {foo: 1}", "notebook.foo: unknown field 'foo'; allowed fields here: torch_cells"),
+    ("notebook: 3", "notebook: got 3; allowed: a mapping"),
+])
+def test_a_wrong_notebook_field_is_reported_at_its_line(field, said, tmp_path):
+    text = SEED_BANK.read_text(encoding="utf-8")
+    bank = tmp_path / "bank.yaml"
+    bank.write_text(text + f"\n{field}\n", encoding="utf-8")
+    line = len((text + "\n").splitlines()) + 1
+    for command in (("check", bank, "--versions", 1), ("generate", bank, "--format", "ipynb", "--out", tmp_path / "o")):
+        result = run_cli(*command)
+        assert result.returncode == 2 and f"{bank}:{line}: {said}" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "o").exists()
